@@ -1,0 +1,198 @@
+"""The network: pure math on one backend's dense arrays.
+
+Nothing here knows scikit-learn, labels or sparse matrices. A :class:`Network` holds
+the weights of a stack of dense layers on a backend and computes, for a minibatch,
+the forward pass, the loss and its gradient with respect to the raw outputs (from the
+loss plugin), and the backward pass by the chain rule::
+
+    Z_i = A_{i-1} @ W_i + b_i          A_i = f(Z_i)       (A_0 = X, raw = Z_L)
+    dZ_L = d loss / d raw              (the loss plugin, link fused)
+    dW_i = A_{i-1}.T @ dZ_i + (alpha / sw_sum) W_i
+    db_i = sum_rows(dZ_i)
+    dZ_{i-1} = (dZ_i @ W_i.T) * f'(Z_{i-1})   (f' written from A_{i-1})
+
+The L2 penalty is ``alpha / 2 * sum ||W_i||^2 / sw_sum`` per batch, ``sw_sum`` being the
+batch's total sample weight (its size without weights), as in ``MLPClassifier``.
+Per-batch buffers are allocated once for the largest batch and reused through row
+views, so the hot loop allocates almost nothing on backends that take ``out=``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .losses import apply_link
+
+
+class Network:
+    """Dense layers on one backend.
+
+    Parameters
+    ----------
+    coefs : list of arrays
+        Weight matrices ``W_i`` of shape ``(fan_in, fan_out)``, on the backend.
+    intercepts : list of arrays
+        Bias vectors ``b_i`` of shape ``(fan_out,)``, on the backend.
+    activation : activation plugin
+        Hidden-layer activation.
+    loss : loss plugin
+        Loss, owning the output link.
+    out_activation : {"softmax", "logistic"}
+        Output link.
+    backend : backend plugin
+        Where the arrays live.
+    alpha : float, default=0.0
+        L2 penalty strength.
+    """
+
+    def __init__(
+        self,
+        coefs: list,
+        intercepts: list,
+        activation: Any,
+        loss: Any,
+        out_activation: str,
+        backend: Any,
+        alpha: float = 0.0,
+    ) -> None:
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.activation = activation
+        self.loss = loss
+        self.out_activation = out_activation
+        self.backend = backend
+        self.xp = backend.xp
+        self.alpha = alpha
+        self._capacity = 0
+
+    @property
+    def params(self) -> list:
+        """All parameters, weights first then biases (the optimizer's order)."""
+        return self.coefs + self.intercepts
+
+    def allocate(self, batch_size: int) -> None:
+        """Allocate per-batch buffers for batches of up to ``batch_size`` rows.
+
+        Parameters
+        ----------
+        batch_size : int
+        """
+        xp = self.xp
+        dtype = self.coefs[0].dtype
+        widths = [W.shape[1] for W in self.coefs]
+        self._acts = [xp.empty((batch_size, w), dtype=dtype) for w in widths]
+        # deltas[i] holds dA for the input of layer i + 1 (hidden layers only).
+        self._deltas = [xp.empty((batch_size, w), dtype=dtype) for w in widths[:-1]]
+        self._coef_grads = [xp.empty_like(W) for W in self.coefs]
+        self._intercept_grads = [xp.empty_like(b) for b in self.intercepts]
+        self._capacity = batch_size
+
+    def forward(self, X: Any, keep: bool = False) -> Any:
+        """Raw outputs (logits) for the dense batch ``X``.
+
+        Parameters
+        ----------
+        X : array of shape (n, n_features)
+        keep : bool, default=False
+            Write activations into the per-batch buffers (for a following
+            :meth:`backward`); otherwise allocate fresh arrays.
+
+        Returns
+        -------
+        raw : array of shape (n, n_outputs)
+        """
+        n = X.shape[0]
+        mm, last = self.backend.matmul, len(self.coefs) - 1
+        A = X
+        acts = []
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            Z = mm(A, W, out=self._acts[i][:n] if keep else None)
+            Z += b
+            A = Z if i == last else self.activation.forward(Z, self.xp)
+            acts.append(A)
+        if keep:
+            self._current = acts
+        return A
+
+    def predict_proba(self, X: Any) -> Any:
+        """Probabilities ``link(forward(X))`` for a dense batch.
+
+        Parameters
+        ----------
+        X : array of shape (n, n_features)
+
+        Returns
+        -------
+        P : array of shape (n, n_outputs)
+        """
+        return apply_link(self.forward(X), self.out_activation, self.xp)
+
+    def loss_and_gradients(
+        self, X: Any, Y: Any, sample_weight: Any = None, sw_sum: float | None = None
+    ) -> tuple[Any, list]:
+        """Loss of a minibatch and the gradient of every parameter.
+
+        Parameters
+        ----------
+        X : array of shape (n, n_features)
+        Y : array of shape (n, n_outputs)
+        sample_weight : array of shape (n,) or None
+        sw_sum : float, optional
+            Total of ``sample_weight`` (``n`` without weights), known on the host.
+
+        Returns
+        -------
+        loss : 0-d array
+            Mean loss plus the L2 penalty.
+        grads : list of arrays
+            Gradients in :attr:`params` order. They are the network's buffers,
+            overwritten by the next call.
+        """
+        xp, mm = self.xp, self.backend.matmul
+        n = X.shape[0]
+        if n > self._capacity:
+            self.allocate(n)
+        if sw_sum is None:
+            sw_sum = float(n) if sample_weight is None else float(xp.sum(sample_weight))
+        raw = self.forward(X, keep=True)
+        loss, dZ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, xp)
+        reg = self.alpha / sw_sum
+        coef_grads, intercept_grads = self._coef_grads, self._intercept_grads
+        for i in range(len(self.coefs) - 1, -1, -1):
+            W = self.coefs[i]
+            A_prev = X if i == 0 else self._current[i - 1]
+            coef_grads[i] = mm(A_prev.T, dZ, out=coef_grads[i])
+            if reg:
+                coef_grads[i] += reg * W
+            intercept_grads[i] = xp.sum(dZ, axis=0)
+            if i > 0:
+                dA = mm(dZ, W.T, out=self._deltas[i - 1][:n])
+                dZ = self.activation.derivative(A_prev, dA, xp)
+        if self.alpha:
+            penalty = sum(xp.vecdot(xp.reshape(W, (-1,)), xp.reshape(W, (-1,))) for W in self.coefs)
+            loss = loss + (0.5 * self.alpha / sw_sum) * penalty
+        return loss, coef_grads + intercept_grads
+
+    def train_step(
+        self, X: Any, Y: Any, sample_weight: Any, sw_sum: float, optimizer: Any, state: dict
+    ) -> Any:
+        """One gradient step on a minibatch; returns its loss (a 0-d array, not synced).
+
+        Parameters
+        ----------
+        X : array of shape (n, n_features)
+        Y : array of shape (n, n_outputs)
+        sample_weight : array of shape (n,) or None
+        sw_sum : float
+            Total weight of the batch.
+        optimizer : optimizer plugin
+        state : dict
+            The optimizer's state, updated in place.
+
+        Returns
+        -------
+        loss : 0-d array
+        """
+        loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum)
+        optimizer.step(self.params, grads, state, self.xp)
+        return loss

@@ -1,0 +1,262 @@
+"""Array backends: where the network's arrays live and how they get there.
+
+A backend is any object with these attributes:
+
+``name`` : str
+    Short name, used in messages.
+``xp`` : module
+    The array namespace the network's math is written against (``numpy``, ``cupy``...).
+``is_available()`` -> bool
+    Whether the library imports and, for a device backend, a device answers.
+``unavailable_reason()`` -> str
+    What is missing and what to install, when ``is_available()`` is False.
+``asarray(x, dtype)``
+    Host (NumPy) data -> a backend array of ``dtype``. Makes no copy when ``x`` already
+    has the right type, dtype and layout.
+``to_numpy(x)``
+    Backend array -> host ``numpy.ndarray``.
+``take_rows(X, idx, out=None)``
+    Gather rows ``idx`` of ``X`` (as returned by ``asarray``) into a dense array,
+    writing into ``out`` when the backend can.
+``matmul(a, b, out=None)``
+    Matrix product, written into ``out`` when the backend can. Callers always use the
+    return value, so a backend without ``out=`` support simply ignores it.
+``supports_sparse`` : bool
+    Whether ``asarray`` and ``take_rows`` accept SciPy sparse matrices.
+
+The registry instance is :data:`registry`; third-party backends register through the
+entry-point group ``skdnn.backends``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._registry import Registry
+
+__all__ = ["NumpyBackend", "CupyBackend", "registry"]
+
+registry = Registry(
+    "backends",
+    required=["name", "xp", "is_available", "asarray", "to_numpy", "take_rows", "matmul"],
+    param="backend",
+)
+
+
+@registry.register("numpy")
+class NumpyBackend:
+    """NumPy on the CPU, with SciPy CSR/CSC input.
+
+    Matrix products go to the BLAS NumPy was built with (OpenBLAS in the wheels), which
+    uses every core allowed by ``threadpoolctl``.
+    """
+
+    name = "numpy"
+    supports_sparse = True
+    xp = np
+
+    def is_available(self) -> bool:
+        """NumPy is always available.
+
+        Returns
+        -------
+        bool
+        """
+        return True
+
+    def unavailable_reason(self) -> str:
+        """Nothing is ever missing.
+
+        Returns
+        -------
+        str
+        """
+        return ""
+
+    def asarray(self, x: Any, dtype: Any) -> Any:
+        """``x`` as a C-contiguous array (or CSR matrix) of ``dtype``; copies only if needed.
+
+        Parameters
+        ----------
+        x : array-like or sparse matrix
+        dtype : dtype
+
+        Returns
+        -------
+        ndarray or scipy.sparse.csr_matrix
+        """
+        if sp.issparse(x):
+            return x.tocsr().astype(dtype, copy=False)
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        """Return ``x`` as a NumPy array (no copy for NumPy input).
+
+        Parameters
+        ----------
+        x : array-like
+
+        Returns
+        -------
+        ndarray
+        """
+        return np.asarray(x)
+
+    def take_rows(self, X: Any, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Gather rows of ``X`` into a dense array (densifying sparse rows).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        idx : ndarray of int or slice
+            Rows to gather; a slice of a dense array gives a view (no copy).
+        out : ndarray of shape (len(idx), n_features), optional
+
+        Returns
+        -------
+        ndarray of shape (len(idx), n_features)
+        """
+        if isinstance(idx, slice):
+            return X[idx].toarray() if sp.issparse(X) else X[idx]
+        if sp.issparse(X):
+            dense = X[idx].toarray()
+            if out is None:
+                return dense
+            out[...] = dense
+            return out
+        if out is None:
+            return X.take(idx, axis=0)
+        return np.take(X, idx, axis=0, out=out)
+
+    def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``a @ b``, into ``out`` when given.
+
+        Parameters
+        ----------
+        a, b : ndarray
+        out : ndarray, optional
+
+        Returns
+        -------
+        ndarray
+        """
+        return np.matmul(a, b, out=out)
+
+
+@registry.register("cupy")
+class CupyBackend:
+    """CuPy on an NVIDIA GPU (install with ``pip install 'skdnn[gpu]'``).
+
+    Data is copied to the device once per fit; fitted attributes are copied back to
+    the host, so the model pickles and predicts where CuPy is missing.
+    """
+
+    name = "cupy"
+    supports_sparse = False
+
+    @property
+    def xp(self) -> Any:
+        """The ``cupy`` module (imported on first use).
+
+        Returns
+        -------
+        module
+        """
+        return importlib.import_module("cupy")
+
+    def unavailable_reason(self) -> str:
+        """What is missing for this backend to run, or ``""``.
+
+        Returns
+        -------
+        str
+        """
+        try:
+            cupy = importlib.import_module("cupy")
+        except Exception as exc:  # ImportError, or a broken CUDA install
+            return (
+                f"CuPy cannot be imported ({type(exc).__name__}: {exc}). Install it for "
+                "your CUDA version, e.g. `pip install cupy-cuda12x` (or "
+                "`pip install 'skdnn[gpu]'`), or use backend='numpy'."
+            )
+        try:
+            n = cupy.cuda.runtime.getDeviceCount()
+        except Exception as exc:
+            return (
+                f"CuPy is installed but no CUDA device answers ({type(exc).__name__}: "
+                f"{exc}). Check the NVIDIA driver, or use backend='numpy'."
+            )
+        if n < 1:
+            return "CuPy is installed but finds no CUDA device. Use backend='numpy'."
+        return ""
+
+    def is_available(self) -> bool:
+        """Whether CuPy imports and a CUDA device answers.
+
+        Returns
+        -------
+        bool
+        """
+        return self.unavailable_reason() == ""
+
+    def asarray(self, x: Any, dtype: Any) -> Any:
+        """Copy host data to the device as a C-contiguous array of ``dtype``.
+
+        Parameters
+        ----------
+        x : array-like
+        dtype : dtype
+
+        Returns
+        -------
+        cupy.ndarray
+        """
+        return self.xp.ascontiguousarray(self.xp.asarray(x, dtype=dtype))
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        """Copy a device array to the host.
+
+        Parameters
+        ----------
+        x : cupy.ndarray
+
+        Returns
+        -------
+        ndarray
+        """
+        return self.xp.asnumpy(x)
+
+    def take_rows(self, X: Any, idx: Any, out: Any = None) -> Any:
+        """Gather rows ``idx`` of the device array ``X``.
+
+        Parameters
+        ----------
+        X : cupy.ndarray
+        idx : array of int or slice
+        out : cupy.ndarray, optional
+
+        Returns
+        -------
+        cupy.ndarray
+        """
+        if isinstance(idx, slice):
+            return X[idx]
+        return self.xp.take(X, idx, axis=0, out=out)
+
+    def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
+        """``a @ b`` on the device, into ``out`` when given.
+
+        Parameters
+        ----------
+        a, b : cupy.ndarray
+        out : cupy.ndarray, optional
+
+        Returns
+        -------
+        cupy.ndarray
+        """
+        return self.xp.matmul(a, b, out=out)

@@ -1,0 +1,170 @@
+"""Loss functions, each owning its output link.
+
+A loss is any object with the method
+
+``value_and_gradient(raw, Y, sample_weight, out_activation, xp)``
+    ``raw`` is the network's raw output (logits) of shape ``(n, n_outputs)``, ``Y`` the
+    targets of the same shape (one-hot rows for multiclass, 0/1 columns for binary and
+    multilabel), ``sample_weight`` a ``(n,)`` array or None, ``out_activation`` the link
+    (``"softmax"`` for multiclass, ``"logistic"`` for binary and multilabel) and ``xp``
+    the backend's array namespace. Returns ``(loss, grad)``: the (weighted) mean loss
+    over the rows as a 0-d array, and its gradient with respect to ``raw``. It may
+    overwrite ``raw`` (the network passes a buffer it owns).
+
+The predicted probabilities are always ``link(raw)`` (:func:`apply_link`); a loss decides
+how it is measured against the targets. The registry instance is :data:`registry`;
+third-party losses register through the entry-point group ``skdnn.losses``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._registry import Registry
+
+__all__ = ["CrossEntropy", "MeanSquaredError", "apply_link", "registry"]
+
+registry = Registry("losses", required=["value_and_gradient"], param="loss")
+
+LINKS = ("softmax", "logistic")
+
+
+def _logistic(raw: Any, xp: Any) -> Any:
+    """``1 / (1 + exp(-raw))`` as ``(1 + tanh(raw / 2)) / 2``: no overflow warnings."""
+    return 0.5 * (xp.tanh(0.5 * raw) + 1.0)
+
+
+def apply_link(raw: Any, out_activation: str, xp: Any) -> Any:
+    """Map raw outputs to probabilities through the output link.
+
+    Parameters
+    ----------
+    raw : array of shape (n, n_outputs)
+        Raw network outputs. Overwritten for ``"softmax"``.
+    out_activation : {"softmax", "logistic"}
+        The link.
+    xp : module
+        Array namespace of ``raw``.
+
+    Returns
+    -------
+    P : array of shape (n, n_outputs)
+    """
+    if out_activation == "softmax":
+        raw -= xp.max(raw, axis=1, keepdims=True)
+        P = xp.exp(raw)
+        P /= xp.sum(P, axis=1, keepdims=True)
+        return P
+    if out_activation == "logistic":
+        return _logistic(raw, xp)
+    raise ValueError(f"Unknown output activation {out_activation!r}; expected one of {LINKS}.")
+
+
+def _weighted_mean(per_row: Any, sample_weight: Any, xp: Any) -> tuple[Any, Any]:
+    """Mean of ``per_row`` weighted by ``sample_weight``; also the per-row scale.
+
+    Returns ``(mean, scale)`` where ``scale`` is ``w / sum(w)`` as an ``(n, 1)`` column,
+    or the Python float ``1 / n`` without weights, so ``d mean / d row_i = scale_i``.
+    """
+    n = per_row.shape[0]
+    if sample_weight is None:
+        return xp.sum(per_row) / n, 1.0 / n
+    scale = sample_weight / xp.sum(sample_weight)
+    return xp.sum(per_row * scale), xp.reshape(scale, (n, 1))
+
+
+@registry.register("cross_entropy")
+class CrossEntropy:
+    """Cross-entropy (log-loss), fused with its link.
+
+    Multiclass (softmax): ``l_i = -sum_k y_ik log p_ik``, computed from the shifted
+    logits as ``sum_k y_ik (log S_i - s_ik)`` so no probability is ever logged.
+    Binary and multilabel (logistic): ``l_i = sum_k softplus(z_ik) - y_ik z_ik``.
+    Either way the gradient with respect to the logits is ``p - y`` (scaled by the
+    row's weight share), the fused form that never saturates.
+    """
+
+    def value_and_gradient(
+        self, raw: Any, Y: Any, sample_weight: Any, out_activation: str, xp: Any
+    ) -> tuple[Any, Any]:
+        """Mean cross-entropy and its gradient with respect to ``raw``.
+
+        Parameters
+        ----------
+        raw : array of shape (n, n_outputs)
+            Logits; overwritten.
+        Y : array of shape (n, n_outputs)
+            Targets.
+        sample_weight : array of shape (n,) or None
+        out_activation : {"softmax", "logistic"}
+        xp : module
+
+        Returns
+        -------
+        loss : 0-d array
+        grad : array of shape (n, n_outputs)
+        """
+        if out_activation == "softmax":
+            raw -= xp.max(raw, axis=1, keepdims=True)
+            dot = xp.sum(Y * raw, axis=1)
+            P = xp.exp(raw)
+            total = xp.sum(P, axis=1, keepdims=True)
+            P /= total
+            per_row = xp.sum(Y, axis=1) * xp.log(total[:, 0]) - dot
+        elif out_activation == "logistic":
+            # softplus(z) = max(z, 0) + log1p(exp(-|z|)), stable for any z.
+            softplus = xp.maximum(raw, 0.0) + xp.log1p(xp.exp(-xp.abs(raw)))
+            per_row = xp.sum(softplus - Y * raw, axis=1)
+            P = _logistic(raw, xp)
+        else:
+            raise ValueError(
+                f"Unknown output activation {out_activation!r}; expected one of {LINKS}."
+            )
+        loss, scale = _weighted_mean(per_row, sample_weight, xp)
+        P -= Y
+        P *= scale
+        return loss, P
+
+
+@registry.register("mse")
+class MeanSquaredError:
+    """Half the mean squared error between the link's probabilities and the targets.
+
+    ``l_i = mean_k (p_ik - y_ik)**2 / 2``, as scikit-learn's ``squared_loss``. The
+    gradient goes through the link's Jacobian: for softmax
+    ``dz = p * (g - sum_k g_k p_k)`` with ``g = (p - y) / n_outputs``, for logistic
+    ``dz = g * p * (1 - p)``. Both vanish when the link saturates, which is why MSE
+    learns slowly on a confidently wrong network.
+    """
+
+    def value_and_gradient(
+        self, raw: Any, Y: Any, sample_weight: Any, out_activation: str, xp: Any
+    ) -> tuple[Any, Any]:
+        """Mean squared error and its gradient with respect to ``raw``.
+
+        Parameters
+        ----------
+        raw : array of shape (n, n_outputs)
+            Logits; overwritten.
+        Y : array of shape (n, n_outputs)
+            Targets.
+        sample_weight : array of shape (n,) or None
+        out_activation : {"softmax", "logistic"}
+        xp : module
+
+        Returns
+        -------
+        loss : 0-d array
+        grad : array of shape (n, n_outputs)
+        """
+        P = apply_link(raw, out_activation, xp)
+        n_outputs = P.shape[1]
+        G = (P - Y) / n_outputs
+        per_row = 0.5 * xp.sum(G * G, axis=1) * n_outputs
+        loss, scale = _weighted_mean(per_row, sample_weight, xp)
+        if out_activation == "softmax":
+            G = P * (G - xp.sum(G * P, axis=1, keepdims=True))
+        else:
+            G = G * P * (1.0 - P)
+        G *= scale
+        return loss, G

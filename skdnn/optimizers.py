@@ -1,0 +1,213 @@
+"""Optimizers: settings kept apart from state.
+
+An optimizer is any object with two methods:
+
+``init(params, xp)`` -> state
+    A fresh state (a dict of arrays and Python scalars) for the list ``params``.
+``step(params, grads, state, xp)``
+    Update every array in ``params`` in place from the matching ``grads``, and update
+    ``state`` in place.
+
+and optionally:
+
+``end_epoch(state, n_seen)``
+    Called after each epoch with the number of samples seen so far (schedules).
+``on_plateau(state, verbose)`` -> bool
+    Called when training stops improving; returns True to stop, False to go on (for
+    example after lowering the learning rate). Without it, training stops.
+
+The optimizer object holds only settings, so ``clone()`` and pickling stay clean; the
+state lives in the estimator and survives a save and load, so ``partial_fit`` resumes
+exactly. The registry instance is :data:`registry`; a named optimizer is built with the
+estimator's parameters its constructor accepts (``learning_rate_init``, ``beta_1``, ...).
+Third-party optimizers register through the entry-point group ``skdnn.optimizers``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._registry import Registry
+
+__all__ = ["SGD", "Adam", "registry"]
+
+registry = Registry("optimizers", required=["init", "step"], param="solver")
+
+
+@registry.register("sgd")
+class SGD:
+    """Stochastic gradient descent with momentum, as ``MLPClassifier(solver="sgd")``.
+
+    ``v <- momentum * v - lr * g``, then ``p <- p + v`` or, with Nesterov's momentum,
+    ``p <- p + momentum * v - lr * g``.
+
+    Parameters
+    ----------
+    learning_rate_init : float, default=0.001
+        Initial step size.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule: constant; ``lr = learning_rate_init / (n_seen + 1) ** power_t`` after
+        each epoch; or divide by 5 whenever training stops improving, stopping once
+        it falls below 1e-6.
+    momentum : float, default=0.9
+        Momentum in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum.
+    power_t : float, default=0.5
+        Exponent of the inverse scaling schedule.
+    """
+
+    def __init__(
+        self,
+        learning_rate_init: float = 0.001,
+        learning_rate: str = "constant",
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        power_t: float = 0.5,
+    ) -> None:
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.power_t = power_t
+
+    def init(self, params: list, xp: Any) -> dict:
+        """Zero velocities and the initial learning rate.
+
+        Parameters
+        ----------
+        params : list of arrays
+        xp : module
+
+        Returns
+        -------
+        state : dict
+        """
+        return {
+            "learning_rate": float(self.learning_rate_init),
+            "velocities": [xp.zeros_like(p) for p in params],
+        }
+
+    def step(self, params: list, grads: list, state: dict, xp: Any) -> None:
+        """Apply one momentum update in place.
+
+        Parameters
+        ----------
+        params, grads : list of arrays
+        state : dict
+        xp : module
+        """
+        lr, mu = state["learning_rate"], self.momentum
+        for p, g, v in zip(params, grads, state["velocities"]):
+            v *= mu
+            v -= lr * g
+            if self.nesterovs_momentum:
+                p += mu * v
+                p -= lr * g
+            else:
+                p += v
+
+    def end_epoch(self, state: dict, n_seen: int) -> None:
+        """Apply the inverse scaling schedule.
+
+        Parameters
+        ----------
+        state : dict
+        n_seen : int
+            Samples seen so far.
+        """
+        if self.learning_rate == "invscaling":
+            state["learning_rate"] = float(self.learning_rate_init) / (n_seen + 1) ** self.power_t
+
+    def on_plateau(self, state: dict, verbose: bool) -> bool:
+        """Lower the learning rate (adaptive schedule) or ask to stop.
+
+        Parameters
+        ----------
+        state : dict
+        verbose : bool
+
+        Returns
+        -------
+        stop : bool
+        """
+        if self.learning_rate != "adaptive":
+            return True
+        if state["learning_rate"] <= 1e-6:
+            if verbose:
+                print("Learning rate too small. Stopping.")
+            return True
+        state["learning_rate"] /= 5.0
+        if verbose:
+            print(f"Setting learning rate to {state['learning_rate']:f}")
+        return False
+
+
+@registry.register("adam")
+class Adam:
+    """Adam (Kingma & Ba, 2014), as ``MLPClassifier(solver="adam")``.
+
+    ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``,
+    ``p <- p - lr_t m / (sqrt(v) + eps)`` with the bias correction folded into the
+    step size: ``lr_t = lr sqrt(1 - b2**t) / (1 - b1**t)``.
+
+    Parameters
+    ----------
+    learning_rate_init : float, default=0.001
+        Step size.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    """
+
+    def __init__(
+        self,
+        learning_rate_init: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def init(self, params: list, xp: Any) -> dict:
+        """Zero moment estimates and step counter.
+
+        Parameters
+        ----------
+        params : list of arrays
+        xp : module
+
+        Returns
+        -------
+        state : dict
+        """
+        return {
+            "t": 0,
+            "ms": [xp.zeros_like(p) for p in params],
+            "vs": [xp.zeros_like(p) for p in params],
+        }
+
+    def step(self, params: list, grads: list, state: dict, xp: Any) -> None:
+        """Apply one Adam update in place.
+
+        Parameters
+        ----------
+        params, grads : list of arrays
+        state : dict
+        xp : module
+        """
+        b1, b2 = self.beta_1, self.beta_2
+        state["t"] += 1
+        t = state["t"]
+        lr_t = self.learning_rate_init * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        for p, g, m, v in zip(params, grads, state["ms"], state["vs"]):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            p -= lr_t * m / (xp.sqrt(v) + self.epsilon)
