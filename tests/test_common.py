@@ -1,0 +1,20 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdnn import DNNClassifier
+
+
+@pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
+@parametrize_with_checks(
+    [
+        DNNClassifier(max_iter=100),
+        DNNClassifier(
+            max_iter=100, solver="sgd", learning_rate_init=0.01, loss="mse", activation="logistic"
+        ),
+    ]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

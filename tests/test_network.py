@@ -1,0 +1,136 @@
+"""Backpropagation checked against central finite differences (float64)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from skdnn import activations, backends, losses
+from skdnn._network import Network
+
+OUTPUTS = {  # output type -> (n_outputs, link)
+    "binary": (1, "logistic"),
+    "multiclass": (4, "softmax"),
+    "multilabel": (3, "logistic"),
+}
+
+
+def _targets(kind, n, rng):
+    n_out, _ = OUTPUTS[kind]
+    if kind == "multiclass":
+        return np.eye(n_out)[rng.randint(0, n_out, n)]
+    return rng.randint(0, 2, (n, n_out)).astype(np.float64)
+
+
+def _network(loss, activation, kind, rng, alpha):
+    n_out, link = OUTPUTS[kind]
+    sizes = [5, 7, 6, n_out]
+    coefs = [rng.normal(0, 0.8, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    intercepts = [rng.normal(0, 0.3, b) for b in sizes[1:]]
+    return Network(
+        coefs,
+        intercepts,
+        activations.registry.resolve(activation),
+        losses.registry.resolve(loss),
+        link,
+        backends.NumpyBackend(),
+        alpha=alpha,
+    )
+
+
+@pytest.mark.parametrize(
+    "loss, activation, kind, weighted",
+    list(
+        itertools.product(
+            losses.registry.names(),
+            activations.registry.names(),
+            OUTPUTS,
+            [False, True],
+        )
+    ),
+)
+def test_gradients_match_finite_differences(loss, activation, kind, weighted):
+    rng = np.random.RandomState(0)
+    n = 9
+    X = rng.normal(size=(n, 5))
+    Y = _targets(kind, n, rng)
+    sw = rng.uniform(0.2, 3.0, n) if weighted else None
+    sw_sum = float(sw.sum()) if weighted else float(n)
+    net = _network(loss, activation, kind, rng, alpha=0.3)
+
+    def loss_at():
+        value, _ = net.loss_and_gradients(X, Y, sw, sw_sum)
+        return float(value)
+
+    _, grads = net.loss_and_gradients(X, Y, sw, sw_sum)
+    grads = [g.copy() for g in grads]
+    h = 1e-6
+    for param, grad in zip(net.params, grads):
+        numeric = np.empty_like(param)
+        for i in np.ndindex(param.shape):
+            old = param[i]
+            param[i] = old + h
+            up = loss_at()
+            param[i] = old - h
+            down = loss_at()
+            param[i] = old
+            numeric[i] = (up - down) / (2 * h)
+        scale = np.abs(numeric).max()
+        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * scale)
+        assert np.linalg.norm(grad - numeric) <= 1e-6 * np.linalg.norm(numeric) + 1e-12
+
+
+@pytest.mark.parametrize("kind", list(OUTPUTS))
+def test_cross_entropy_gradient_is_p_minus_y(kind):
+    """The fused softmax/logistic gradient is exactly (p - y) / n."""
+    rng = np.random.RandomState(1)
+    n_out, link = OUTPUTS[kind]
+    raw = rng.normal(size=(6, n_out))
+    Y = _targets(kind, 6, rng)
+    P = losses.apply_link(raw.copy(), link, np)
+    _, grad = losses.CrossEntropy().value_and_gradient(raw.copy(), Y, None, link, np)
+    np.testing.assert_allclose(grad, (P - Y) / 6, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("link", ["softmax", "logistic"])
+def test_losses_finite_for_huge_logits(dtype, link):
+    raw = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0]], dtype=dtype)
+    Y = np.array([[0, 1, 0], [0, 1, 0]], dtype=dtype)
+    for loss in (losses.CrossEntropy(), losses.MeanSquaredError()):
+        value, grad = loss.value_and_gradient(raw.copy(), Y, None, link, np)
+        assert np.isfinite(value) and np.all(np.isfinite(grad))
+    P = losses.apply_link(raw.copy(), link, np)
+    assert np.all(np.isfinite(P)) and np.all((P >= 0) & (P <= 1))
+
+
+def test_cross_entropy_value_matches_definition():
+    rng = np.random.RandomState(2)
+    raw = rng.normal(size=(5, 3))
+    Y = np.eye(3)[[0, 2, 1, 1, 0]]
+    sw = np.array([1.0, 2.0, 0.5, 1.0, 3.0])
+    P = np.exp(raw) / np.exp(raw).sum(1, keepdims=True)
+    expected = np.average(-(Y * np.log(P)).sum(1), weights=sw)
+    value, _ = losses.CrossEntropy().value_and_gradient(raw.copy(), Y, sw, "softmax", np)
+    assert float(value) == pytest.approx(expected, rel=1e-12)
+    # logistic: mean over samples of the summed binary log-losses
+    Yb = (rng.uniform(size=(5, 3)) > 0.5).astype(float)
+    Pb = 1 / (1 + np.exp(-raw))
+    expected = (-(Yb * np.log(Pb) + (1 - Yb) * np.log(1 - Pb))).sum(1).mean()
+    value, _ = losses.CrossEntropy().value_and_gradient(raw.copy(), Yb, None, "logistic", np)
+    assert float(value) == pytest.approx(expected, rel=1e-12)
+
+
+def test_mse_value_matches_sklearn_squared_loss():
+    rng = np.random.RandomState(3)
+    raw = rng.normal(size=(5, 3))
+    Y = np.eye(3)[[0, 2, 1, 1, 0]]
+    P = np.exp(raw) / np.exp(raw).sum(1, keepdims=True)
+    expected = ((Y - P) ** 2).mean() / 2
+    value, _ = losses.MeanSquaredError().value_and_gradient(raw.copy(), Y, None, "softmax", np)
+    assert float(value) == pytest.approx(expected, rel=1e-12)
+
+
+def test_unknown_link_is_an_error():
+    with pytest.raises(ValueError, match="Unknown output activation 'tanh'"):
+        losses.apply_link(np.zeros((2, 2)), "tanh", np)

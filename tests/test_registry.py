@@ -1,0 +1,253 @@
+"""Tests of the plugin registries, including real entry-point discovery."""
+
+import ast
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import skdnn
+from skdnn import DNNClassifier
+from skdnn._registry import Registry
+
+BUILTINS = {
+    skdnn.losses.registry: {"cross_entropy", "mse"},
+    skdnn.initializers.registry: {"xavier", "xavier_uniform", "gaussian", "he"},
+    skdnn.activations.registry: {"identity", "logistic", "tanh", "relu"},
+    skdnn.optimizers.registry: {"adam", "sgd"},
+    skdnn.backends.registry: {"numpy", "cupy"},
+}
+
+
+@pytest.mark.parametrize("registry", list(BUILTINS), ids=lambda r: r.kind)
+def test_names_sorted_with_builtins(registry):
+    """names() is sorted and lists every built-in."""
+    names = registry.names()
+    assert names == sorted(names)
+    assert BUILTINS[registry] <= set(names)
+
+
+@pytest.mark.parametrize("registry", list(BUILTINS), ids=lambda r: r.kind)
+def test_builtins_resolve_to_protocol_objects(registry):
+    """Every built-in name resolves to an object following the protocol."""
+    for name in BUILTINS[registry]:
+        assert registry.is_plugin(registry.resolve(name))
+
+
+@pytest.fixture
+def reg():
+    """A fresh registry with one plugin registered by the decorator."""
+    reg = Registry("widgets", required=["run", "size"], param="widget")
+
+    @reg.register("box")
+    class Box:
+        size = 1
+
+        def run(self):
+            return "ran"
+
+    return reg
+
+
+def test_register_decorator_returns_factory_unchanged():
+    """register() stores the factory and hands it back as is."""
+    reg = Registry("widgets", required=["run"], param="widget")
+
+    class Thing:
+        def run(self):
+            return None
+
+    assert reg.register("thing")(Thing) is Thing
+    assert reg.names() == ["thing"]
+
+
+@pytest.mark.parametrize("bad", ["", None, 3])
+def test_register_rejects_bad_names(bad):
+    """A registry name must be a non-empty str."""
+    reg = Registry("widgets", required=["run"], param="widget")
+    with pytest.raises(TypeError, match="non-empty str"):
+        reg.register(bad)
+
+
+def test_resolve_name_gives_fresh_object(reg):
+    """Each lookup by name builds a new object, so callers never share state."""
+    a, b = reg.resolve("box"), reg.resolve("box")
+    assert type(a).__name__ == "Box"
+    assert a is not b
+    assert a.run() == "ran"
+
+
+def test_resolve_protocol_object_returned_unchanged(reg):
+    """An object with every required attribute is returned itself."""
+
+    class Custom:
+        size = 2
+
+        def run(self):
+            return None
+
+    obj = Custom()
+    assert reg.resolve(obj) is obj
+
+
+def test_resolve_object_lacking_attributes(reg):
+    """A non-plugin object gives a TypeError naming what it lacks and the valid names."""
+
+    class Half:
+        def run(self):
+            return None
+
+    with pytest.raises(TypeError, match=r"widget=.*lacks size.*'box'"):
+        reg.resolve(Half())
+    with pytest.raises(TypeError, match="lacks run, size"):
+        reg.resolve(42)
+
+
+def test_resolve_unknown_name_lists_valid_names(reg):
+    """An unknown name is named in the error, with the valid names."""
+    with pytest.raises(ValueError, match=r"Unknown widget 'nope'\. Valid names are: 'box'"):
+        reg.resolve("nope")
+
+
+def test_unknown_builtin_kind_name_lists_valid_names():
+    """The real registries list their names in the error."""
+    with pytest.raises(ValueError, match=r"Unknown activation 'sigmoid'.*'logistic'.*'relu'"):
+        skdnn.activations.registry.resolve("sigmoid")
+
+
+def test_named_factory_must_build_a_plugin(reg):
+    """A registered factory that builds a non-plugin is reported by name."""
+    reg.register("empty")(object)
+    with pytest.raises(ValueError, match="'empty' does not follow the protocol.*lacks run, size"):
+        reg.resolve("empty")
+
+
+def test_resolve_passes_only_accepted_options():
+    """Options the factory's signature lacks are dropped; **kwargs takes them all."""
+    reg = Registry("widgets", required=["run"], param="widget")
+
+    @reg.register("narrow")
+    class Narrow:
+        def __init__(self, speed=1):
+            self.speed = speed
+
+        def run(self):
+            return None
+
+    @reg.register("wide")
+    class Wide:
+        def __init__(self, **kwargs):
+            self.kwargs = kwargs
+
+        def run(self):
+            return None
+
+    @reg.register("bare")
+    class Bare:
+        def run(self):
+            return None
+
+    narrow = reg.resolve("narrow", speed=5, colour="red")
+    assert narrow.speed == 5
+    assert reg.resolve("wide", speed=5, colour="red").kwargs == {"speed": 5, "colour": "red"}
+    assert type(reg.resolve("bare", speed=5)).__name__ == "Bare"
+
+
+def test_named_optimizer_gets_estimator_settings():
+    """The optimizer registry builds each optimizer with the settings it accepts."""
+    adam = skdnn.optimizers.registry.resolve("adam", learning_rate_init=0.5, momentum=0.1)
+    assert adam.learning_rate_init == 0.5
+    assert not hasattr(adam, "momentum")
+
+
+# --------------------------------------------------------------- entry points
+
+PLUGIN_SOURCE = '''
+"""A third-party activation plugin, installed for the tests."""
+
+
+class Softplus:
+    """f(z) = log(1 + exp(z)); f'(z) = 1 - exp(-f(z))."""
+
+    def forward(self, Z, xp):
+        return xp.logaddexp(0.0, Z)
+
+    def derivative(self, A, dA, xp):
+        return dA * -xp.expm1(-A)
+'''
+
+METADATA = "Metadata-Version: 2.1\nName: skdnn-test-plugin\nVersion: 1.0\n"
+
+ENTRY_POINTS = """\
+[skdnn.activations]
+my_act = skdnn_test_plugin:Softplus
+broken = skdnn_test_plugin_missing:Nope
+"""
+
+
+@pytest.fixture
+def plugin_path(tmp_path, monkeypatch):
+    """A fake installed distribution declaring two activations, one broken."""
+    (tmp_path / "skdnn_test_plugin.py").write_text(textwrap.dedent(PLUGIN_SOURCE))
+    info = tmp_path / "skdnn_test_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(METADATA)
+    (info / "entry_points.txt").write_text(ENTRY_POINTS)
+
+    registry = skdnn.activations.registry
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    monkeypatch.setattr(registry, "_entry_points", None)
+    monkeypatch.setattr(registry, "_factories", dict(registry._factories))
+    yield tmp_path
+    sys.modules.pop("skdnn_test_plugin", None)
+
+
+def test_entry_point_names_listed(plugin_path):
+    """Installed entry points appear in names() without being loaded."""
+    names = skdnn.activations.registry.names()
+    assert {"my_act", "broken", "relu"} <= set(names)
+    assert names == sorted(names)
+    assert "skdnn_test_plugin" not in sys.modules
+
+
+def test_entry_point_plugin_fits(plugin_path):
+    """A plugin found through its entry point trains and predicts."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = DNNClassifier((8,), activation="my_act", max_iter=50, random_state=0).fit(X, y)
+    assert type(skdnn.activations.registry.resolve("my_act")).__name__ == "Softplus"
+    assert clf.predict(X).shape == (60,)
+    assert clf.score(X, y) > 0.8
+
+
+def test_broken_entry_point_names_itself(plugin_path):
+    """A plugin that fails to import is reported with its entry point and distribution."""
+    with pytest.raises(
+        ValueError,
+        match=r"plugin 'broken' \(entry point 'skdnn_test_plugin_missing:Nope' of group "
+        r"'skdnn\.activations', from 'skdnn-test-plugin'\) failed to load: "
+        r"ModuleNotFoundError",
+    ):
+        skdnn.activations.registry.resolve("broken")
+    with pytest.raises(ValueError, match="'broken'"):
+        DNNClassifier(activation="broken").fit([[0.0], [1.0]], [0, 1])
+
+
+def test_broken_plugin_does_not_break_import(plugin_path):
+    """In a fresh interpreter, import skdnn works and lists both plugin names."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(plugin_path), env.get("PYTHONPATH", "")] if p
+    )
+    code = "import skdnn; print(skdnn.activations.registry.names())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    names = ast.literal_eval(out)
+    assert {"my_act", "broken", "relu"} <= set(names)
