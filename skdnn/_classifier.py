@@ -633,7 +633,13 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         )
         xp = backend.xp
         optimizer = plugins["optimizer"]
-        if incremental and fitted and getattr(self, "_optimizer_state", None) is not None:
+        opt_kind = f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+        if (
+            incremental
+            and fitted
+            and getattr(self, "_optimizer_state", None) is not None
+            and getattr(self, "_optimizer_kind", None) == opt_kind
+        ):
             opt_state = _tree_map(lambda a: backend.asarray(a, a.dtype), self._optimizer_state)
         else:
             opt_state = optimizer.init(net.params, xp)
@@ -646,7 +652,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         history = _History.start(self if reuse else None)
         max_epochs = 1 if incremental else self.max_iter
         converged = False
+        # A diverging run is reported once, as an error, not as floating-point warnings.
+        errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
         try:
+            errstate.__enter__()
             for _ in range(max_epochs):
                 tic = time.perf_counter()
                 order = train_idx
@@ -702,12 +711,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                         break
                     history.no_improvement = 0
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=3)
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
             if not all(bool(xp.all(xp.isfinite(p))) for p in net.params):
                 raise
             if not history.loss_curve:
                 raise
             converged = True
+        finally:
+            errstate.__exit__(None, None, None)
 
         if early_stopping and history.best_params is not None:
             net.coefs, net.intercepts = history.best_params
@@ -716,7 +727,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
 
         # Commit: every attribute is set only now, after training succeeded.
@@ -736,6 +747,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = history.n_iter
         self._no_improvement_count = history.no_improvement
         self._optimizer_state = _tree_map(backend.to_numpy, opt_state)
+        self._optimizer_kind = opt_kind
         self._random_state = rng
         self._cache = None
         return self
@@ -794,7 +806,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 f"Got batch_size={self.batch_size} larger than the {n_train} training "
                 "samples; it is clipped to the sample size.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=6,
             )
         return int(np.clip(self.batch_size, 1, n_train))
 

@@ -106,7 +106,7 @@ class Registry:
         -------
         bool
         """
-        return all(hasattr(obj, attr) for attr in self.required)
+        return all(_has(obj, attr) for attr in self.required)
 
     def _load(self, name: str) -> Callable[..., Any]:
         if name in self._factories:
@@ -161,7 +161,7 @@ class Registry:
             factory = self._load(spec)
             plugin = factory(**_accepted(factory, options)) if callable(factory) else factory
             if not self.is_plugin(plugin):
-                missing = [a for a in self.required if not hasattr(plugin, a)]
+                missing = [a for a in self.required if not _has(plugin, a)]
                 raise ValueError(
                     f"The {self.param} plugin {spec!r} does not follow the protocol: it "
                     f"lacks {', '.join(missing)}."
@@ -169,12 +169,26 @@ class Registry:
             return plugin
         if self.is_plugin(spec):
             return spec
-        missing = [a for a in self.required if not hasattr(spec, a)]
+        missing = [a for a in self.required if not _has(spec, a)]
         raise TypeError(
             f"{self.param}={spec!r} is neither a registered name nor a {self.kind} plugin "
             f"(it lacks {', '.join(missing)}). Valid names are: "
             f"{', '.join(map(repr, self.names()))}."
         )
+
+
+def _has(obj: Any, attr: str) -> bool:
+    """Whether ``obj`` has ``attr``, found without running a property.
+
+    A property may import an optional library (``CupyBackend.xp`` imports CuPy), so
+    plain ``hasattr`` would raise ImportError for a backend that is merely unavailable.
+    Objects with a dynamic ``__getattr__`` still get the ordinary lookup.
+    """
+    try:
+        inspect.getattr_static(obj, attr)
+    except AttributeError:
+        return hasattr(obj, attr)
+    return True
 
 
 def _accepted(factory: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
