@@ -119,6 +119,21 @@ def test_unknown_builtin_kind_name_lists_valid_names():
         skdnn.activations.registry.resolve("sigmoid")
 
 
+def test_protocol_check_does_not_run_properties():
+    """Regression: is_plugin used hasattr, so a property importing a missing library
+    (CupyBackend.xp) raised ImportError instead of resolving the unavailable plugin."""
+    reg = Registry("widgets", required=["lib"], param="widget")
+
+    @reg.register("lazy")
+    class Lazy:
+        @property
+        def lib(self):
+            return importlib.import_module("skdnn_no_such_library")
+
+    assert type(reg.resolve("lazy")).__name__ == "Lazy"
+    assert reg.is_plugin(Lazy())
+
+
 def test_named_factory_must_build_a_plugin(reg):
     """A registered factory that builds a non-plugin is reported by name."""
     reg.register("empty")(object)
@@ -215,12 +230,15 @@ def test_entry_point_names_listed(plugin_path):
     assert "skdnn_test_plugin" not in sys.modules
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_entry_point_plugin_fits(plugin_path):
     """A plugin found through its entry point trains and predicts."""
     rng = np.random.RandomState(0)
     X = rng.standard_normal((60, 3))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    clf = DNNClassifier((8,), activation="my_act", max_iter=50, random_state=0).fit(X, y)
+    clf = DNNClassifier(
+        (8,), activation="my_act", learning_rate_init=0.05, max_iter=50, random_state=0
+    ).fit(X, y)
     assert type(skdnn.activations.registry.resolve("my_act")).__name__ == "Softplus"
     assert clf.predict(X).shape == (60,)
     assert clf.score(X, y) > 0.8
