@@ -453,6 +453,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if y.dtype == object:
+            # Labels must sort: str next to numbers (or None) cannot be ordered.
+            kinds = {"number" if isinstance(v, Real) else type(v).__name__ for v in y.ravel()}
+            if len(kinds) > 1:
+                raise ValueError(
+                    f"y mixes labels of types {sorted(kinds)}; labels must all be numbers "
+                    "or all be strings. Convert them to one type, e.g. y.astype(str)."
+                )
         check_classification_targets(y)
         target_type = type_of_target(y)
         if target_type not in ("binary", "multiclass", "multilabel-indicator"):
@@ -471,14 +479,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                         "classes must be passed on the first call to partial_fit: give "
                         "every label that will ever appear, e.g. classes=np.unique(y_all)."
                     )
-                classes_ = np.unique(np.asarray(classes))
+                classes_ = _check_classes(classes)
             else:
                 classes_ = np.unique(y)
             if not multilabel and len(classes_) < 2:
+                found = f"only one class: {classes_[0]!r}" if len(classes_) else "no class"
                 raise ValueError(
                     "This solver needs samples of at least 2 classes in the data, but "
-                    f"the data contains only one class: {classes_[0]!r}. Provide data "
-                    "with at least two classes."
+                    f"the data contains {found}. Provide data with at least two classes."
                 )
         else:
             if multilabel != self._multilabel:
@@ -497,6 +505,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"y has {y.shape[1]} label columns but the model was fitted with "
                     f"{len(classes_)}."
+                )
+            values = np.unique(y)
+            if not np.isin(values, [0, 1]).all():
+                raise ValueError(
+                    f"A multilabel indicator y must hold only 0 and 1, got the values "
+                    f"{values.tolist()!r}. Pass (y > 0).astype(int) or a 0/1 matrix."
                 )
         else:
             unseen = np.setdiff1d(np.unique(y), classes_)
@@ -565,6 +579,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             )
         else:
             dtype = self.coefs_[0].dtype.type
+        _check_fits_dtype(X, dtype, "use dtype='float64'")
         y, classes_, multilabel = self._validate_targets(y, incremental, classes, first)
         if reuse and not incremental and not np.array_equal(classes_, self.classes_):
             raise ValueError(
@@ -640,7 +655,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             and getattr(self, "_optimizer_state", None) is not None
             and getattr(self, "_optimizer_kind", None) == opt_kind
         ):
-            opt_state = _tree_map(lambda a: backend.asarray(a, a.dtype), self._optimizer_state)
+            # Copy: the step updates the state in place, and a failed call must leave
+            # the stored state as it was.
+            opt_state = _tree_map(
+                lambda a: backend.asarray(np.array(a, copy=True), a.dtype), self._optimizer_state
+            )
         else:
             opt_state = optimizer.init(net.params, xp)
 
@@ -670,6 +689,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 )
                 history.t += n_train
                 history.n_iter += 1
+                if np.isfinite(epoch_loss) and not _all_finite(net.params, xp):
+                    epoch_loss = float("inf")  # the last steps overflowed the weights
                 if not np.isfinite(epoch_loss):
                     raise ValueError(
                         f"The training loss became {epoch_loss} at epoch {history.n_iter}: "
@@ -764,15 +785,40 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                     "frequencies of one batch are not those of the data. Pass a dict "
                     "of weights computed on the whole data instead."
                 )
-            cw = compute_sample_weight(self.class_weight, y)
+            if isinstance(self.class_weight, dict) and y.ndim == 1:
+                cw = self._class_weight_dict(classes_)[np.searchsorted(classes_, y)]
+            else:
+                cw = compute_sample_weight(self.class_weight, y)
             sw = cw if sw is None else sw * cw
         if sw is not None:
+            if not np.all(np.isfinite(sw)):
+                raise ValueError(
+                    "sample_weight holds NaN or infinity; every weight must be a finite, "
+                    "non-negative number."
+                )
             total = float(np.sum(sw))
             if not total > 0:
                 raise ValueError(
                     "The sample weights sum to zero: at least one sample needs a positive weight."
                 )
         return sw
+
+    def _class_weight_dict(self, classes_) -> np.ndarray:
+        """Weights of ``classes_`` from the dict ``class_weight`` (1 where not listed)."""
+        known = set(classes_.tolist())
+        unknown = [k for k in self.class_weight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown!r} that are not classes "
+                f"{classes_.tolist()!r}; give weights only for labels that appear in y."
+            )
+        weights = np.array([self.class_weight.get(c, 1.0) for c in classes_.tolist()])
+        if weights.dtype.kind not in "biuf" or not np.all(np.isfinite(weights) & (weights >= 0)):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} must map classes to finite, "
+                "non-negative numbers."
+            )
+        return weights.astype(np.float64)
 
     def _split(self, y, multilabel, rng, n_samples):
         n_val = int(round(self.validation_fraction * n_samples))
@@ -817,6 +863,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             order_d = backend.asarray(order, np.int64)
             if sw is not None:
                 sw_order = sw[order]
+        if order is not None:  # gather buffers, reused by every batch of the epoch
+            bufs = [backend.xp.empty((batch_size, *A.shape[1:]), dtype=A.dtype) for A in (Xd, Yd)]
         total = 0.0
         weight_total = 0.0
         losses_d = None
@@ -833,8 +881,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 if sw_sum == 0.0:
                     continue  # nothing to learn from a batch of zero weight
                 swb = backend.take_rows(swd, idx)
-            Xb = backend.take_rows(Xd, idx)
-            Yb = backend.take_rows(Yd, idx)
+            if order is None:
+                Xb, Yb = backend.take_rows(Xd, idx), backend.take_rows(Yd, idx)
+            else:
+                Xb = backend.take_rows(Xd, idx, out=bufs[0][: stop - start])
+                Yb = backend.take_rows(Yd, idx, out=bufs[1][: stop - start])
             loss = net.train_step(Xb, Yb, swb, sw_sum, optimizer, opt_state)
             # Accumulate on the device: one synchronisation per epoch, not per batch.
             losses_d = loss * sw_sum if losses_d is None else losses_d + loss * sw_sum
@@ -913,6 +964,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 self.coefs_, self.intercepts_, net.activation, None, self.out_activation_, backend
             )
         dtype = self.coefs_[0].dtype
+        _check_fits_dtype(X, dtype, "check that X is preprocessed as the training data was")
         Xd = backend.asarray(X, dtype)
         n = X.shape[0]
         out = np.empty((n, self.n_outputs_), dtype=dtype)
@@ -979,6 +1031,45 @@ class _History:
                 [xp.asarray(b, copy=True) for b in net.intercepts],
             )
         return self.no_improvement
+
+
+def _all_finite(arrays, xp) -> bool:
+    """Whether every array holds only finite numbers (one host sync per array)."""
+    return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
+
+
+def _check_fits_dtype(X, dtype, remedy: str) -> None:
+    """Raise if casting the validated ``X`` to ``dtype`` would overflow to infinity."""
+    dtype = np.dtype(dtype)
+    if X.dtype.itemsize <= dtype.itemsize:
+        return
+    data = X.data if sp.issparse(X) else X
+    if data.size == 0:
+        return
+    big = float(np.finfo(dtype).max)
+    peak = max(float(data.max()), -float(data.min()))
+    if peak > big:
+        raise ValueError(
+            f"X holds a value of magnitude {peak:.3g}, beyond the {dtype.name} range "
+            f"(+/-{big:.3g}) the model computes in: it would become infinity. Scale the "
+            f"features (e.g. StandardScaler) or {remedy}."
+        )
+
+
+def _check_classes(classes) -> np.ndarray:
+    """The sorted unique labels of partial_fit's ``classes``, checked."""
+    arr = np.asarray(classes)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D array-like of labels, got shape {arr.shape}: "
+            f"{classes!r}. Pass e.g. classes=np.unique(y_all)."
+        )
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(
+            f"classes={arr.tolist()!r} holds NaN or infinity, which no y may contain. "
+            "Pass only the labels that can appear in y."
+        )
+    return np.unique(arr)
 
 
 def _tree_map(fn, tree):

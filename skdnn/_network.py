@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _kernels
 from .losses import apply_link
 
 
@@ -105,10 +106,17 @@ class Network:
         mm, last = self.backend.matmul, len(self.coefs) - 1
         A = X
         acts = []
+        fused = getattr(self.activation, "forward_with_bias", None)
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             Z = mm(A, W, out=self._acts[i][:n] if keep else None)
-            Z += b
-            A = Z if i == last else self.activation.forward(Z, self.xp)
+            if i == last:
+                Z += b
+                A = Z
+            elif fused is not None:
+                A = fused(Z, b, self.xp)
+            else:
+                Z += b
+                A = self.activation.forward(Z, self.xp)
             acts.append(A)
         if keep:
             self._current = acts
@@ -157,13 +165,17 @@ class Network:
         raw = self.forward(X, keep=True)
         loss, dZ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, xp)
         reg = self.alpha / sw_sum
+        axpy = _kernels.lookup(xp, "axpy")
         coef_grads, intercept_grads = self._coef_grads, self._intercept_grads
         for i in range(len(self.coefs) - 1, -1, -1):
             W = self.coefs[i]
             A_prev = X if i == 0 else self._current[i - 1]
             coef_grads[i] = mm(A_prev.T, dZ, out=coef_grads[i])
             if reg:
-                coef_grads[i] += reg * W
+                if axpy is not None:
+                    axpy(coef_grads[i].reshape(-1), W.dtype.type(reg), W.reshape(-1))
+                else:
+                    coef_grads[i] += reg * W
             intercept_grads[i] = xp.sum(dZ, axis=0)
             if i > 0:
                 dA = mm(dZ, W.T, out=self._deltas[i - 1][:n])

@@ -9,6 +9,9 @@ An activation is any object with two methods:
     the gradient with respect to ``Z``, ``dA * f'(Z)``. May overwrite ``dA``. The
     derivative is written from the output value ``A``, so ``Z`` need not be kept.
 
+and optionally ``forward_with_bias(Z, b, xp)``, returning ``f(Z + b)``, which the network
+uses when present so that a fused kernel can add the bias and apply ``f`` in one pass.
+
 ``xp`` is the backend's array namespace. The registry instance is :data:`registry`;
 third-party activations register through the entry-point group ``skdnn.activations``.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _kernels
 from ._registry import Registry
 
 __all__ = ["Identity", "Logistic", "Tanh", "ReLU", "registry"]
@@ -155,6 +159,27 @@ class ReLU:
             return xp.maximum(Z, 0, out=Z)
         return xp.where(Z > 0, Z, xp.zeros_like(Z))
 
+    def forward_with_bias(self, Z: Any, b: Any, xp: Any) -> Any:
+        """``max(Z + b, 0)`` in one pass where a fused kernel exists.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k)
+            Overwritten.
+        b : array of shape (k,)
+        xp : module
+
+        Returns
+        -------
+        array
+        """
+        fused = _kernels.lookup(xp, "bias_relu")
+        if fused is not None and Z.flags.c_contiguous:
+            fused(Z, b)
+            return Z
+        Z += b
+        return self.forward(Z, xp)
+
     def derivative(self, A: Any, dA: Any, xp: Any) -> Any:
         """``f'(z) = 1 where a > 0, else 0``.
 
@@ -167,6 +192,10 @@ class ReLU:
         -------
         array
         """
+        fused = _kernels.lookup(xp, "relu_backward")
+        if fused is not None and dA.flags.c_contiguous and A.flags.c_contiguous:
+            fused(dA.reshape(-1), A.reshape(-1))
+            return dA
         if _has_out(xp):
             return xp.multiply(dA, A > 0, out=dA)
         return xp.where(A > 0, dA, xp.zeros_like(dA))
