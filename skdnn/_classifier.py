@@ -337,10 +337,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             Class probabilities in the order of ``classes_`` (for multilabel targets,
             the independent probability of each label).
         """
-        P = self._map_chunks(X, proba=True)
-        if self._binary:
-            return np.hstack([1.0 - P, P])
-        return P
+        return self._map_chunks(X, proba=True)
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates, computed stably from the logits.
@@ -378,12 +375,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             Predicted labels (a 0/1 indicator matrix for multilabel targets).
         """
         P = self._map_chunks(X, proba=True)
-        if self.out_activation_ == "softmax":
-            return self.classes_[np.argmax(P, axis=1)]
-        positive = P > 0.5
         if self._multilabel:
-            return positive.astype(int)
-        return self.classes_[positive[:, 0].astype(int)]
+            return (P > 0.5).astype(int)
+        # Multiclass, and binary with its two columns: ties go to the first class.
+        return self.classes_[np.argmax(P, axis=1)]
 
     # ------------------------------------------------------------ sklearn glue
 
@@ -553,6 +548,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         fitted = hasattr(self, "coefs_")
         first = not (incremental and fitted)
         reuse = fitted and (incremental or self.warm_start)
+        if not first:
+            # _fit_context skips the checks for partial_fit once fitted; a parameter
+            # set since (say alpha=-1) must still be refused, not trained with.
+            self._validate_params()
         plugins = self._resolve_plugins()
         backend = plugins["backend"]
         hidden = self._hidden_sizes()
@@ -967,11 +966,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         _check_fits_dtype(X, dtype, "check that X is preprocessed as the training data was")
         Xd = backend.asarray(X, dtype)
         n = X.shape[0]
-        out = np.empty((n, self.n_outputs_), dtype=dtype)
+        binary = proba and self._binary
+        out = np.empty((n, 2 if binary else self.n_outputs_), dtype=dtype)
         for start in range(0, n, _PREDICT_CHUNK):
             rows = slice(start, min(start + _PREDICT_CHUNK, n))
             raw = net.forward(backend.take_rows(Xd, rows))
-            if proba:
+            if binary:
+                # P(class 0) = sigmoid(-z), not 1 - sigmoid(z): exact where p is tiny.
+                out[rows, :1] = backend.to_numpy(losses.apply_link(-raw, "logistic", backend.xp))
+                out[rows, 1:] = backend.to_numpy(losses.apply_link(raw, "logistic", backend.xp))
+            elif proba:
                 out[rows] = backend.to_numpy(
                     losses.apply_link(raw, self.out_activation_, backend.xp)
                 )

@@ -30,8 +30,13 @@ LINKS = ("softmax", "logistic")
 
 
 def _logistic(raw: Any, xp: Any) -> Any:
-    """``1 / (1 + exp(-raw))`` as ``(1 + tanh(raw / 2)) / 2``: no overflow warnings."""
-    return 0.5 * (xp.tanh(0.5 * raw) + 1.0)
+    """``1 / (1 + exp(-raw))`` with full relative precision on both sides, no overflow.
+
+    With ``e = exp(-|z|)`` (never above 1): ``1 / (1 + e)`` for ``z >= 0`` and
+    ``e / (1 + e)`` for ``z < 0``, so tiny probabilities keep their digits.
+    """
+    e = xp.exp(-xp.abs(raw))
+    return xp.where(raw >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def apply_link(raw: Any, out_activation: str, xp: Any) -> Any:
