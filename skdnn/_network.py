@@ -19,6 +19,8 @@ views, so the hot loop allocates almost nothing on backends that take ``out=``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 from . import _kernels
@@ -86,6 +88,8 @@ class Network:
         self._deltas = [xp.empty((batch_size, w), dtype=dtype) for w in widths[:-1]]
         self._coef_grads = [xp.empty_like(W) for W in self.coefs]
         self._intercept_grads = [xp.empty_like(b) for b in self.intercepts]
+        # db = ones @ dZ: a BLAS matrix-vector product beats a column-wise sum.
+        self._ones = xp.ones(batch_size, dtype=dtype)
         self._capacity = batch_size
 
     def forward(self, X: Any, keep: bool = False) -> Any:
@@ -136,7 +140,12 @@ class Network:
         return apply_link(self.forward(X), self.out_activation, self.xp)
 
     def loss_and_gradients(
-        self, X: Any, Y: Any, sample_weight: Any = None, sw_sum: float | None = None
+        self,
+        X: Any,
+        Y: Any,
+        sample_weight: Any = None,
+        sw_sum: float | None = None,
+        penalty: bool = True,
     ) -> tuple[Any, list]:
         """Loss of a minibatch and the gradient of every parameter.
 
@@ -147,6 +156,9 @@ class Network:
         sample_weight : array of shape (n,) or None
         sw_sum : float, optional
             Total of ``sample_weight`` (``n`` without weights), known on the host.
+        penalty : bool, default=True
+            Include the L2 penalty in the loss and the weight gradients (False when
+            the optimizer folds it into its update).
 
         Returns
         -------
@@ -164,7 +176,7 @@ class Network:
             sw_sum = float(n) if sample_weight is None else float(xp.sum(sample_weight))
         raw = self.forward(X, keep=True)
         loss, dZ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, xp)
-        reg = self.alpha / sw_sum
+        reg = self.alpha / sw_sum if penalty else 0.0
         axpy = _kernels.lookup(xp, "axpy")
         coef_grads, intercept_grads = self._coef_grads, self._intercept_grads
         for i in range(len(self.coefs) - 1, -1, -1):
@@ -176,13 +188,13 @@ class Network:
                     axpy(coef_grads[i].reshape(-1), W.dtype.type(reg), W.reshape(-1))
                 else:
                     coef_grads[i] += reg * W
-            intercept_grads[i] = xp.sum(dZ, axis=0)
+            intercept_grads[i] = mm(self._ones[:n], dZ, out=intercept_grads[i])
             if i > 0:
                 dA = mm(dZ, W.T, out=self._deltas[i - 1][:n])
                 dZ = self.activation.derivative(A_prev, dA, xp)
-        if self.alpha:
-            penalty = sum(xp.vecdot(xp.reshape(W, (-1,)), xp.reshape(W, (-1,))) for W in self.coefs)
-            loss = loss + (0.5 * self.alpha / sw_sum) * penalty
+        if reg:
+            sumsq = sum(xp.vecdot(xp.reshape(W, (-1,)), xp.reshape(W, (-1,))) for W in self.coefs)
+            loss = loss + (0.5 * reg) * sumsq
         return loss, coef_grads + intercept_grads
 
     def train_step(
@@ -205,6 +217,21 @@ class Network:
         -------
         loss : 0-d array
         """
+        if self.alpha and _folds_l2(type(optimizer)):
+            loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum, penalty=False)
+            reg = self.alpha / sw_sum
+            sumsq = optimizer.step(self.params, grads, state, self.xp, l2=(reg, len(self.coefs)))
+            return loss + (0.5 * reg) * sumsq
         loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum)
         optimizer.step(self.params, grads, state, self.xp)
         return loss
+
+
+@functools.lru_cache(maxsize=64)
+def _folds_l2(optimizer_type: type) -> bool:
+    """Whether the optimizer's ``step`` takes ``l2=`` (folds the L2 penalty in itself)."""
+    step = getattr(optimizer_type, "step", None)
+    try:
+        return step is not None and "l2" in inspect.signature(step).parameters
+    except (TypeError, ValueError):
+        return False

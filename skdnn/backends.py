@@ -128,9 +128,9 @@ class NumpyBackend:
                 return dense
             out[...] = dense
             return out
-        if out is None:
-            return X.take(idx, axis=0)
-        return np.take(X, idx, axis=0, out=out)
+        # mode="clip": the indices come from a permutation, so never out of range, and
+        # the default mode="raise" copies through a temporary buffer when out= is given.
+        return np.take(X, idx, axis=0, out=out, mode="clip")
 
     def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``a @ b``, into ``out`` when given.

@@ -10,6 +10,11 @@ An optimizer is any object with two methods:
 
 and optionally:
 
+a keyword ``l2`` on ``step``
+    ``step(..., l2=(reg, n))`` adds ``reg * p`` to the gradients of the first ``n``
+    parameters (the weights) itself and returns their sum of squares before the update,
+    so the penalty costs no extra pass over memory. The built-ins take it; for an
+    optimizer without it the network adds the penalty to the gradients.
 ``end_epoch(state, n_seen)``
     Called after each epoch with the number of samples seen so far (schedules).
 ``on_plateau(state, verbose)`` -> bool
@@ -34,6 +39,12 @@ from ._registry import Registry
 __all__ = ["SGD", "Adam", "registry"]
 
 registry = Registry("optimizers", required=["init", "step"], param="solver")
+
+
+def _sum_squares(a: Any, xp: Any) -> Any:
+    """``sum(a ** 2)`` without a temporary of ``a``'s size."""
+    flat = xp.reshape(a, (-1,))
+    return xp.vecdot(flat, flat)
 
 
 @registry.register("sgd")
@@ -90,7 +101,7 @@ class SGD:
             "velocities": [xp.zeros_like(p) for p in params],
         }
 
-    def step(self, params: list, grads: list, state: dict, xp: Any) -> None:
+    def step(self, params: list, grads: list, state: dict, xp: Any, l2: tuple | None = None) -> Any:
         """Apply one momentum update in place.
 
         Parameters
@@ -98,21 +109,38 @@ class SGD:
         params, grads : list of arrays
         state : dict
         xp : module
+        l2 : (float, int), optional
+            ``(reg, n)``: add ``reg * p`` to the gradients of the first ``n`` parameters
+            before the update (the L2 penalty, folded into the same pass).
+
+        Returns
+        -------
+        sumsq : float or 0-d array
+            Sum of squares of the first ``n`` parameters before the update (0 without
+            ``l2``).
         """
         lr, mu = state["learning_rate"], self.momentum
+        reg, n_reg = l2 if l2 is not None else (0.0, 0)
         fused = _kernels.lookup(xp, "sgd")
-        for p, g, v in zip(params, grads, state["velocities"]):
+        sumsq = 0.0
+        for k, (p, g, v) in enumerate(zip(params, grads, state["velocities"])):
+            r = reg if k < n_reg else 0.0
             if fused is not None:
                 cast = p.dtype.type
-                fused(
+                flat = fused(
                     p.reshape(-1),
                     g.reshape(-1),
                     v.reshape(-1),
                     cast(lr),
                     cast(mu),
                     bool(self.nesterovs_momentum),
+                    cast(r),
                 )
+                sumsq = sumsq + flat if k < n_reg else sumsq
                 continue
+            if k < n_reg:
+                sumsq = sumsq + _sum_squares(p, xp)
+                g = g + r * p
             v *= mu
             v -= lr * g
             if self.nesterovs_momentum:
@@ -120,6 +148,7 @@ class SGD:
                 p -= lr * g
             else:
                 p += v
+        return sumsq
 
     def end_epoch(self, state: dict, n_seen: int) -> None:
         """Apply the inverse scaling schedule.
@@ -205,7 +234,7 @@ class Adam:
             "vs": [xp.zeros_like(p) for p in params],
         }
 
-    def step(self, params: list, grads: list, state: dict, xp: Any) -> None:
+    def step(self, params: list, grads: list, state: dict, xp: Any, l2: tuple | None = None) -> Any:
         """Apply one Adam update in place.
 
         Parameters
@@ -213,16 +242,28 @@ class Adam:
         params, grads : list of arrays
         state : dict
         xp : module
+        l2 : (float, int), optional
+            ``(reg, n)``: add ``reg * p`` to the gradients of the first ``n`` parameters
+            before the update (the L2 penalty, folded into the same pass).
+
+        Returns
+        -------
+        sumsq : float or 0-d array
+            Sum of squares of the first ``n`` parameters before the update (0 without
+            ``l2``).
         """
         b1, b2 = self.beta_1, self.beta_2
         state["t"] += 1
         t = state["t"]
         lr_t = self.learning_rate_init * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        reg, n_reg = l2 if l2 is not None else (0.0, 0)
         fused = _kernels.lookup(xp, "adam")
-        for p, g, m, v in zip(params, grads, state["ms"], state["vs"]):
+        sumsq = 0.0
+        for k, (p, g, m, v) in enumerate(zip(params, grads, state["ms"], state["vs"])):
+            r = reg if k < n_reg else 0.0
             if fused is not None:  # one pass over memory instead of about twelve
                 cast = p.dtype.type
-                fused(
+                flat = fused(
                     p.reshape(-1),
                     g.reshape(-1),
                     m.reshape(-1),
@@ -231,10 +272,16 @@ class Adam:
                     cast(1.0 - b2),
                     cast(lr_t),
                     cast(self.epsilon),
+                    cast(r),
                 )
+                sumsq = sumsq + flat if k < n_reg else sumsq
                 continue
+            if k < n_reg:
+                sumsq = sumsq + _sum_squares(p, xp)
+                g = g + r * p
             m *= b1
             m += (1.0 - b1) * g
             v *= b2
             v += (1.0 - b2) * (g * g)
             p -= lr_t * m / (xp.sqrt(v) + self.epsilon)
+        return sumsq

@@ -134,3 +134,42 @@ def test_mse_value_matches_sklearn_squared_loss():
 def test_unknown_link_is_an_error():
     with pytest.raises(ValueError, match="Unknown output activation 'tanh'"):
         losses.apply_link(np.zeros((2, 2)), "tanh", np)
+
+
+class _Unfused:
+    """Hides an optimizer's ``l2 keyword`` so the network adds the penalty itself."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    def init(self, params, xp):
+        return self.optimizer.init(params, xp)
+
+    def step(self, params, grads, state, xp):
+        self.optimizer.step(params, grads, state, xp)
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_l2_folded_into_optimizer_matches_network_penalty(monkeypatch, kernels, name):
+    from skdnn import _kernels, optimizers
+
+    monkeypatch.setattr(_kernels, "ENABLED", kernels and _kernels.ENABLED)
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(9, 5))
+    Y = _targets("multiclass", 9, rng)
+    sw = rng.uniform(0.5, 2.0, 9)
+    runs = []
+    for wrap in (False, True):
+        net = _network("cross_entropy", "relu", "multiclass", np.random.RandomState(5), alpha=0.7)
+        opt = optimizers.registry.resolve(name, learning_rate_init=0.05)
+        opt = _Unfused(opt) if wrap else opt
+        state = opt.init(net.params, np)
+        losses_seen = [
+            float(net.train_step(X, Y, sw, float(sw.sum()), opt, state)) for _ in range(3)
+        ]
+        runs.append((losses_seen, [p.copy() for p in net.params]))
+    (loss_fused, p_fused), (loss_plain, p_plain) = runs
+    np.testing.assert_allclose(loss_fused, loss_plain, rtol=1e-12)
+    for a, b in zip(p_fused, p_plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
