@@ -644,6 +644,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             out_activation,
             backend,
             alpha=float(self.alpha),
+            flat=True,
         )
         xp = backend.xp
         optimizer = plugins["optimizer"]
@@ -659,6 +660,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             opt_state = _tree_map(
                 lambda a: backend.asarray(np.array(a, copy=True), a.dtype), self._optimizer_state
             )
+            fresh = optimizer.init(net.params, xp)
+            if _shapes(opt_state) != _shapes(fresh):
+                # Saved for another parameter layout (another backend): start afresh.
+                warnings.warn(
+                    "The stored optimizer state does not fit this backend's parameter "
+                    "layout; partial_fit restarts the optimizer's moments.",
+                    UserWarning,
+                    stacklevel=5,
+                )
+                opt_state = fresh
         else:
             opt_state = optimizer.init(net.params, xp)
 
@@ -1074,6 +1085,15 @@ def _check_classes(classes) -> np.ndarray:
             "Pass only the labels that can appear in y."
         )
     return np.unique(arr)
+
+
+def _shapes(tree):
+    """The nested structure of ``tree``: arrays become their shapes, scalars None."""
+    if isinstance(tree, dict):
+        return {k: _shapes(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_shapes(v) for v in tree]
+    return tuple(tree.shape) if hasattr(tree, "shape") and hasattr(tree, "dtype") else None
 
 
 def _tree_map(fn, tree):

@@ -46,6 +46,12 @@ class Network:
         Where the arrays live.
     alpha : float, default=0.0
         L2 penalty strength.
+    flat : bool, default=False
+        On a backend whose products write into ``out=`` (``supports_out``), keep the
+        weights in one contiguous buffer and the biases in another, each layer's
+        arrays being views into them, so that the optimizer updates all parameters
+        in two calls instead of two per layer. :attr:`params` is then those two
+        buffers. Meant for training; prediction wraps the fitted arrays as they are.
     """
 
     def __init__(
@@ -57,9 +63,16 @@ class Network:
         out_activation: str,
         backend: Any,
         alpha: float = 0.0,
+        flat: bool = False,
     ) -> None:
         self.coefs = coefs
         self.intercepts = intercepts
+        self._flat = None
+        if flat and getattr(backend, "supports_out", False):
+            xp = backend.xp
+            self._flat = [_pack(coefs, xp), _pack(intercepts, xp)]
+            self.coefs = _unpack(self._flat[0], [W.shape for W in coefs], xp)
+            self.intercepts = _unpack(self._flat[1], [b.shape for b in intercepts], xp)
         self.activation = activation
         self.loss = loss
         self.out_activation = out_activation
@@ -71,7 +84,14 @@ class Network:
     @property
     def params(self) -> list:
         """All parameters, weights first then biases (the optimizer's order)."""
+        if self._flat is not None:
+            return list(self._flat)
         return self.coefs + self.intercepts
+
+    @property
+    def n_weight_params(self) -> int:
+        """How many leading entries of :attr:`params` hold weights (L2-penalized)."""
+        return 1 if self._flat is not None else len(self.coefs)
 
     def allocate(self, batch_size: int) -> None:
         """Allocate per-batch buffers for batches of up to ``batch_size`` rows.
@@ -86,8 +106,15 @@ class Network:
         self._acts = [xp.empty((batch_size, w), dtype=dtype) for w in widths]
         # deltas[i] holds dA for the input of layer i + 1 (hidden layers only).
         self._deltas = [xp.empty((batch_size, w), dtype=dtype) for w in widths[:-1]]
-        self._coef_grads = [xp.empty_like(W) for W in self.coefs]
-        self._intercept_grads = [xp.empty_like(b) for b in self.intercepts]
+        if self._flat is not None:
+            self._flat_grads = [xp.empty_like(a) for a in self._flat]
+            self._coef_grads = _unpack(self._flat_grads[0], [W.shape for W in self.coefs], xp)
+            self._intercept_grads = _unpack(
+                self._flat_grads[1], [b.shape for b in self.intercepts], xp
+            )
+        else:
+            self._coef_grads = [xp.empty_like(W) for W in self.coefs]
+            self._intercept_grads = [xp.empty_like(b) for b in self.intercepts]
         # db = ones @ dZ: a BLAS matrix-vector product beats a column-wise sum.
         self._ones = xp.ones(batch_size, dtype=dtype)
         self._capacity = batch_size
@@ -195,6 +222,8 @@ class Network:
         if reg:
             sumsq = sum(xp.vecdot(xp.reshape(W, (-1,)), xp.reshape(W, (-1,))) for W in self.coefs)
             loss = loss + (0.5 * reg) * sumsq
+        if self._flat is not None:
+            return loss, list(self._flat_grads)
         return loss, coef_grads + intercept_grads
 
     def train_step(
@@ -220,11 +249,36 @@ class Network:
         if self.alpha and _folds_l2(type(optimizer)):
             loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum, penalty=False)
             reg = self.alpha / sw_sum
-            sumsq = optimizer.step(self.params, grads, state, self.xp, l2=(reg, len(self.coefs)))
+            sumsq = optimizer.step(
+                self.params, grads, state, self.xp, l2=(reg, self.n_weight_params)
+            )
             return loss + (0.5 * reg) * sumsq
         loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum)
         optimizer.step(self.params, grads, state, self.xp)
         return loss
+
+
+def _pack(arrays: list, xp: Any) -> Any:
+    """One contiguous 1-D buffer holding ``arrays`` one after the other."""
+    total = sum(int(a.size) for a in arrays)
+    flat = xp.empty(total, dtype=arrays[0].dtype)
+    start = 0
+    for a in arrays:
+        flat[start : start + a.size] = xp.reshape(a, (-1,))
+        start += a.size
+    return flat
+
+
+def _unpack(flat: Any, shapes: list, xp: Any) -> list:
+    """Views of ``flat`` with the given shapes, in order (the inverse of :func:`_pack`)."""
+    views, start = [], 0
+    for shape in shapes:
+        size = 1
+        for d in shape:
+            size *= d
+        views.append(xp.reshape(flat[start : start + size], shape))
+        start += size
+    return views
 
 
 @functools.lru_cache(maxsize=64)

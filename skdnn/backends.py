@@ -23,6 +23,10 @@ A backend is any object with these attributes:
     return value, so a backend without ``out=`` support simply ignores it.
 ``supports_sparse`` : bool
     Whether ``asarray`` and ``take_rows`` accept SciPy sparse matrices.
+``supports_out`` : bool, optional
+    Whether ``matmul`` and ``take_rows`` really write into ``out=`` (and reshaping a
+    contiguous slice gives a view), so the network may keep its parameters in flat
+    buffers. False when absent.
 
 The registry instance is :data:`registry`; third-party backends register through the
 entry-point group ``skdnn.backends``.
@@ -57,6 +61,7 @@ class NumpyBackend:
 
     name = "numpy"
     supports_sparse = True
+    supports_out = True
     xp = np
 
     def is_available(self) -> bool:
@@ -157,6 +162,7 @@ class CupyBackend:
 
     name = "cupy"
     supports_sparse = False
+    supports_out = True
 
     @property
     def xp(self) -> Any:

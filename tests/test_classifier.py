@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdnn import DNNClassifier
+from skdnn import DNNClassifier, backends
 
 
 @pytest.fixture(scope="module")
@@ -297,8 +297,13 @@ def test_predict_before_fit_raises():
 def test_non_finite_loss_raises_and_leaves_no_nan_weights(blobs):
     X, y = blobs
     clf = DNNClassifier(
-        hidden_layer_sizes=(10,), solver="sgd", learning_rate_init=1e12, momentum=0.0,
-        activation="identity", max_iter=50, random_state=0,
+        hidden_layer_sizes=(10,),
+        solver="sgd",
+        learning_rate_init=1e12,
+        momentum=0.0,
+        activation="identity",
+        max_iter=50,
+        random_state=0,
     )
     with pytest.raises(ValueError, match="training diverged"):
         clf.fit(X * 1e6, y)
@@ -396,3 +401,21 @@ def test_cupy_backend_without_cupy_says_what_to_install(blobs):
     X, y = blobs
     with pytest.raises(RuntimeError, match="backend='cupy' is not available.*(cupy|CUDA)"):
         DNNClassifier(backend="cupy").fit(X, y)
+
+
+class _NoOutBackend(backends.NumpyBackend):
+    """NumPy without flat parameter buffers: another optimizer-state layout."""
+
+    supports_out = False
+
+
+def test_partial_fit_on_a_backend_with_another_state_layout_restarts_moments(blobs):
+    X, y = blobs
+    clf = DNNClassifier(hidden_layer_sizes=(6,), random_state=0)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    assert [m.shape for m in clf._optimizer_state["ms"]] == [(8 * 6 + 6 * 3,), (6 + 3,)]
+    clf.set_params(backend=_NoOutBackend())
+    with pytest.warns(UserWarning, match="restarts the optimizer's moments"):
+        clf.partial_fit(X, y)
+    assert clf._optimizer_state["t"] == 2  # one batch of 240 (auto: 200) + 40 rows
+    assert [m.shape for m in clf._optimizer_state["ms"]] == [(8, 6), (6, 3), (6,), (3,)]

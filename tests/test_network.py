@@ -187,3 +187,33 @@ def test_confident_logits_give_no_subnormal_gradients(loss, link):
     tiny = np.finfo(np.float32).smallest_normal
     assert not np.any((grad != 0) & (np.abs(grad) < tiny))
     assert np.isfinite(value)
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_flat_parameter_buffers_train_like_separate_arrays(name):
+    from skdnn import optimizers
+
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(9, 5))
+    Y = _targets("multiclass", 9, rng)
+    runs = []
+    for flat in (False, True):
+        base = _network("cross_entropy", "tanh", "multiclass", np.random.RandomState(7), 0.5)
+        net = Network(
+            base.coefs,
+            base.intercepts,
+            base.activation,
+            base.loss,
+            "softmax",
+            backends.NumpyBackend(),
+            alpha=0.5,
+            flat=flat,
+        )
+        assert len(net.params) == (2 if flat else 6)
+        opt = optimizers.registry.resolve(name, learning_rate_init=0.05)
+        state = opt.init(net.params, np)
+        seen = [float(net.train_step(X, Y, None, 9.0, opt, state)) for _ in range(3)]
+        runs.append((seen, [w.copy() for w in net.coefs + net.intercepts]))
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-12)
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
