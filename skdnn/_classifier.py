@@ -456,9 +456,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                     f"y mixes labels of types {sorted(kinds)}; labels must all be numbers "
                     "or all be strings. Convert them to one type, e.g. y.astype(str)."
                 )
-        check_classification_targets(y)
-        target_type = type_of_target(y)
+        target_type = type_of_target(y, input_name="y")
         if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+            check_classification_targets(y)  # scikit-learn's error for regression targets
             raise ValueError(
                 f"DNNClassifier supports binary, multiclass and multilabel-indicator "
                 f"targets; got {target_type!r}. For several multiclass outputs, wrap it "

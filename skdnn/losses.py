@@ -18,6 +18,7 @@ third-party losses register through the entry-point group ``skdnn.losses``.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -30,13 +31,15 @@ registry = Registry("losses", required=["value_and_gradient"], param="loss")
 LINKS = ("softmax", "logistic")
 
 
-def _logistic(raw: Any, xp: Any) -> Any:
+def _logistic(raw: Any, xp: Any, e: Any = None) -> Any:
     """``1 / (1 + exp(-raw))`` with full relative precision on both sides, no overflow.
 
     With ``e = exp(-|z|)`` (never above 1): ``1 / (1 + e)`` for ``z >= 0`` and
-    ``e / (1 + e)`` for ``z < 0``, so tiny probabilities keep their digits.
+    ``e / (1 + e)`` for ``z < 0``, so tiny probabilities keep their digits. ``e`` may
+    be passed in when the caller has it already.
     """
-    e = xp.exp(-xp.abs(raw))
+    if e is None:
+        e = xp.exp(-xp.abs(raw))
     return xp.where(raw >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -70,6 +73,11 @@ def apply_link(raw: Any, out_activation: str, xp: Any) -> Any:
 _LOGIT_RANGE = 0.75
 
 
+@functools.lru_cache(maxsize=8)
+def _logit_bound(smallest_normal: float) -> float:
+    return -_LOGIT_RANGE * math.log(float(smallest_normal))
+
+
 def _bound_logits(raw: Any, out_activation: str, xp: Any) -> Any:
     """Logits clipped so that ``exp`` of them stays clear of subnormal numbers.
 
@@ -80,7 +88,7 @@ def _bound_logits(raw: Any, out_activation: str, xp: Any) -> Any:
     probability above 1e-28 (float32): far below the precision of ``1 - p``, so the
     loss and its gradient change by less than rounding.
     """
-    bound = -_LOGIT_RANGE * math.log(float(xp.finfo(raw.dtype).smallest_normal))
+    bound = _logit_bound(xp.finfo(raw.dtype).smallest_normal)
     if out_activation == "softmax":
         raw -= xp.max(raw, axis=1, keepdims=True)
         return xp.maximum(raw, -bound)
@@ -146,9 +154,10 @@ class CrossEntropy:
         else:
             # softplus(z) = max(z, 0) + log1p(exp(-|z|)), stable for any z.
             bounded = _bound_logits(raw, out_activation, xp)
-            softplus = xp.maximum(raw, 0.0) + xp.log1p(xp.exp(-xp.abs(bounded)))
+            e = xp.exp(-xp.abs(bounded))
+            softplus = xp.maximum(raw, 0.0) + xp.log1p(e)
             per_row = xp.sum(softplus - Y * raw, axis=1)
-            P = _logistic(bounded, xp)
+            P = _logistic(bounded, xp, e)
         loss, scale = _weighted_mean(per_row, sample_weight, xp)
         P -= Y
         P *= scale

@@ -41,6 +41,11 @@ __all__ = ["SGD", "Adam", "registry"]
 registry = Registry("optimizers", required=["init", "step"], param="solver")
 
 
+def _flat(a: Any) -> Any:
+    """``a`` as a 1-D view (the network's flat buffers already are)."""
+    return a if a.ndim == 1 else a.reshape(-1)
+
+
 def _sum_squares(a: Any, xp: Any) -> Any:
     """``sum(a ** 2)`` without a temporary of ``a``'s size."""
     flat = xp.reshape(a, (-1,))
@@ -128,9 +133,9 @@ class SGD:
             if fused is not None:
                 cast = p.dtype.type
                 flat = fused(
-                    p.reshape(-1),
-                    g.reshape(-1),
-                    v.reshape(-1),
+                    _flat(p),
+                    _flat(g),
+                    _flat(v),
                     cast(lr),
                     cast(mu),
                     bool(self.nesterovs_momentum),
@@ -264,10 +269,10 @@ class Adam:
             if fused is not None:  # one pass over memory instead of about twelve
                 cast = p.dtype.type
                 flat = fused(
-                    p.reshape(-1),
-                    g.reshape(-1),
-                    m.reshape(-1),
-                    v.reshape(-1),
+                    _flat(p),
+                    _flat(g),
+                    _flat(m),
+                    _flat(v),
                     cast(1.0 - b1),
                     cast(1.0 - b2),
                     cast(lr_t),
