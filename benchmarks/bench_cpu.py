@@ -4,8 +4,9 @@ Peers, measured in the order they are reported:
 
 * ``floor``: the bare matrix products of one epoch (NumPy GEMMs at the network's shapes and
   dtype), the speed no implementation on this BLAS can beat;
-* ``skdnn``: :class:`skdnn.DNNClassifier`, one ``partial_fit`` call per epoch;
-* ``mlp``: :class:`sklearn.neural_network.MLPClassifier`, one ``partial_fit`` per epoch;
+* ``skdnn``: :class:`skdnn.DNNClassifier`, a warm-started ``fit`` of
+  ``max_iter=epochs_per_call`` per timed call (training goes on from call to call);
+* ``mlp``: :class:`sklearn.neural_network.MLPClassifier`, the same;
 * ``torch`` / ``torch_fused``: a PyTorch ``nn.Sequential`` trained with ``Adam`` (default and
   ``fused=True``), the same minibatch loop, 2 threads.
 
@@ -129,6 +130,8 @@ class Net:
         Precision of data and weights.
     batch_size : int
         Minibatch size.
+    epochs_per_call : int
+        Epochs each timed call runs (see :func:`time_peers`).
     """
 
     n_features: int
@@ -136,6 +139,7 @@ class Net:
     n_classes: int
     dtype: type = np.float32
     batch_size: int = 256
+    epochs_per_call: int = 1
 
 
 def make_data(n: int, net: Net, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +212,17 @@ def make_floor(net: Net) -> Epoch:
                 if i > 0:
                     np.matmul(dZ[i][:m], W[i].T, out=dH[i - 1][:m])
 
-    return epoch
+    return _repeat(epoch, net.epochs_per_call)
+
+
+def _repeat(epoch: Epoch, times: int) -> Epoch:
+    """``epoch`` run ``times`` times per call."""
+
+    def epochs(X, y):
+        for _ in range(times):
+            epoch(X, y)
+
+    return epochs
 
 
 def _sklearn_params(net: Net) -> dict:
@@ -216,7 +230,8 @@ def _sklearn_params(net: Net) -> dict:
     return dict(
         hidden_layer_sizes=net.hidden,
         batch_size=net.batch_size,
-        max_iter=1,
+        max_iter=net.epochs_per_call,
+        warm_start=True,
         tol=0.0,
         n_iter_no_change=10**9,
         shuffle=True,
@@ -224,17 +239,19 @@ def _sklearn_params(net: Net) -> dict:
     )
 
 
-def _partial_fit_epoch(est, net: Net) -> Epoch:
-    classes = np.arange(net.n_classes)
+def _fit_epochs(est) -> Epoch:
+    """A warm-started ``fit``: ``max_iter`` more epochs from where the last call ended."""
 
-    def epoch(X, y):
-        est.partial_fit(X, y, classes=classes)
+    def epochs(X, y):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
 
-    return epoch
+    return epochs
 
 
 def make_skdnn(net: Net) -> Epoch:
-    """One epoch of :class:`skdnn.DNNClassifier`: a ``partial_fit`` call.
+    """``net.epochs_per_call`` epochs of :class:`skdnn.DNNClassifier` (warm-started fit).
 
     Parameters
     ----------
@@ -247,11 +264,11 @@ def make_skdnn(net: Net) -> Epoch:
         ``epoch(X, y)``.
     """
     est = DNNClassifier(**_sklearn_params(net), dtype=np.dtype(net.dtype).name)
-    return _partial_fit_epoch(est, net)
+    return _fit_epochs(est)
 
 
 def make_mlp(net: Net) -> Epoch:
-    """One epoch of scikit-learn's MLPClassifier: a ``partial_fit`` call.
+    """``net.epochs_per_call`` epochs of scikit-learn's MLPClassifier (warm-started fit).
 
     Parameters
     ----------
@@ -263,7 +280,7 @@ def make_mlp(net: Net) -> Epoch:
     epoch : callable
         ``epoch(X, y)``.
     """
-    return _partial_fit_epoch(MLPClassifier(**_sklearn_params(net)), net)
+    return _fit_epochs(MLPClassifier(**_sklearn_params(net)))
 
 
 def make_torch(net: Net, fused: bool = False) -> Epoch:
@@ -303,7 +320,7 @@ def make_torch(net: Net, fused: bool = False) -> Epoch:
             loss_fn(model(Xt[idx]), yt[idx]).backward()
             opt.step()
 
-    return epoch
+    return _repeat(epoch, net.epochs_per_call)
 
 
 PEERS: dict[str, Callable[[Net], Epoch]] = {
@@ -362,17 +379,8 @@ def time_rounds(makers: dict[str, Callable[[], Callable[[], object]]], repeats: 
 
 def epoch_maker(factory: Callable[[Net], Epoch], net: Net, X, y, per_call: int = 1) -> Callable:
     """A maker for :func:`time_rounds`: builds the peer, returns ``per_call`` epochs."""
-
-    def make():
-        epoch = factory(net)
-
-        def call():
-            for _ in range(per_call):
-                epoch(X, y)
-
-        return call
-
-    return make
+    net = replace(net, epochs_per_call=per_call)
+    return lambda: functools.partial(factory(net), X, y)
 
 
 def time_peers(names, net: Net, X, y, epochs: int, per_call: int = 1) -> dict:

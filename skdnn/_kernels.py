@@ -99,7 +99,67 @@ if numba is not None:
             if not A[i] > zero:
                 dA[i] = zero
 
+    @_jit
+    def _ce_softmax(raw, Y, w, bound):  # pragma: no cover - compiled
+        # Softmax cross-entropy fused with its gradient, row by row, in place:
+        # l_i = sum_k y_ik (log S_i - s_ik) with s = z - max(z) and S_i = sum_k exp(s_ik);
+        # raw <- (p - y) * w_i / sum(w). exp() sees s bounded below by -bound (no
+        # subnormals); the loss uses the exact s. Returns the weighted mean loss.
+        n, k = raw.shape
+        weighted = w.shape[0] == n
+        total = 0.0
+        for i in range(n):
+            total += w[i] if weighted else 1.0
+        loss = 0.0
+        for i in range(n):
+            top = raw[i, 0]
+            for j in range(1, k):
+                top = max(top, raw[i, j])
+            dot = 0.0
+            ysum = 0.0
+            s = 0.0
+            for j in range(k):
+                shifted = raw[i, j] - top
+                dot += Y[i, j] * shifted
+                ysum += Y[i, j]
+                e = np.exp(max(shifted, -bound))
+                raw[i, j] = e
+                s += e
+            wi = w[i] if weighted else 1.0
+            loss += wi * (ysum * np.log(s) - dot)
+            scale = wi / total
+            for j in range(k):
+                raw[i, j] = (raw[i, j] / s - Y[i, j]) * scale
+        return loss / total
+
+    @_jit
+    def _ce_logistic(raw, Y, w, bound):  # pragma: no cover - compiled
+        # Logistic cross-entropy fused with its gradient, in place:
+        # l_i = sum_k softplus(z_ik) - y_ik z_ik, softplus(z) = max(z, 0) + log1p(e),
+        # e = exp(-|z|) with |z| bounded for exp(); raw <- (p - y) * w_i / sum(w), where
+        # p = 1 / (1 + e) for z >= 0 and e / (1 + e) below. Returns the weighted mean.
+        n, k = raw.shape
+        weighted = w.shape[0] == n
+        total = 0.0
+        for i in range(n):
+            total += w[i] if weighted else 1.0
+        loss = 0.0
+        for i in range(n):
+            wi = w[i] if weighted else 1.0
+            scale = wi / total
+            row = 0.0
+            for j in range(k):
+                z = raw[i, j]
+                e = np.exp(-min(abs(z), bound))
+                row += max(z, 0.0) + np.log1p(e) - Y[i, j] * z
+                p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+                raw[i, j] = (p - Y[i, j]) * scale
+            loss += wi * row
+        return loss / total
+
     _KERNELS = {
+        "ce_softmax": _ce_softmax,
+        "ce_logistic": _ce_logistic,
         "adam": _adam,
         "sgd": _sgd,
         "axpy": _axpy,
@@ -115,7 +175,8 @@ def lookup(xp: Any, name: str) -> Any:
     ----------
     xp : module
         The array namespace of the arrays the kernel would receive.
-    name : {"adam", "sgd", "axpy", "bias_relu", "relu_backward"}
+    name : {"adam", "sgd", "axpy", "bias_relu", "relu_backward", "ce_softmax", \
+            "ce_logistic"}
         Kernel name.
 
     Returns

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, _kernels, activations, optimizers
+from skdnn import DNNClassifier, _kernels, activations, losses, optimizers
 
 pytestmark = pytest.mark.skipif(not _kernels.ENABLED, reason="Numba is not importable")
 
@@ -84,3 +84,24 @@ def test_fit_agrees_with_and_without_kernels(plain):
             models[enabled] = DNNClassifier(**params).fit(X, y)
     for a, b in zip(models[True].coefs_, models[False].coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("link, n_out", [("softmax", 4), ("logistic", 1), ("logistic", 3)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_kernels_match_array_ops(plain, dtype, rtol, link, n_out, weighted):
+    rng = np.random.RandomState(0)
+    raw = (rng.standard_normal((7, n_out)) * 3).astype(dtype)
+    raw[0, 0], raw[1, -1] = 300.0, -300.0  # confident rows take the bounded path
+    if link == "softmax":
+        Y = np.eye(n_out, dtype=dtype)[rng.randint(0, n_out, 7)]
+    else:
+        Y = rng.randint(0, 2, (7, n_out)).astype(dtype)
+    sw = rng.uniform(0.1, 2.0, 7).astype(dtype) if weighted else None
+    results = {}
+    for enabled in (True, False):
+        plain(enabled)
+        value, grad = losses.CrossEntropy().value_and_gradient(raw.copy(), Y, sw, link, np)
+        results[enabled] = (float(value), np.array(grad))
+    assert results[True][0] == pytest.approx(results[False][0], rel=rtol)
+    np.testing.assert_allclose(results[True][1], results[False][1], rtol=rtol, atol=1e-7)
