@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import activations, backends, initializers, losses, optimizers
-from ._network import Network
+from ._network import Network, empty
 
 __all__ = ["DNNClassifier"]
 
@@ -874,7 +874,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             if sw is not None:
                 sw_order = sw[order]
         if order is not None:  # gather buffers, reused by every batch of the epoch
-            bufs = [backend.xp.empty((batch_size, *A.shape[1:]), dtype=A.dtype) for A in (Xd, Yd)]
+            bufs = [empty(backend, (batch_size, *A.shape[1:]), A.dtype) for A in (Xd, Yd)]
         total = 0.0
         weight_total = 0.0
         losses_d = None
@@ -894,8 +894,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             if order is None:
                 Xb, Yb = backend.take_rows(Xd, idx), backend.take_rows(Yd, idx)
             else:
-                Xb = backend.take_rows(Xd, idx, out=bufs[0][: stop - start])
-                Yb = backend.take_rows(Yd, idx, out=bufs[1][: stop - start])
+                Xb = backend.take_rows(Xd, idx, out=bufs[0][: stop - start, ...])
+                Yb = backend.take_rows(Yd, idx, out=bufs[1][: stop - start, ...])
             loss = net.train_step(Xb, Yb, swb, sw_sum, optimizer, opt_state)
             # Accumulate on the device: one synchronisation per epoch, not per batch.
             losses_d = loss * sw_sum if losses_d is None else losses_d + loss * sw_sum
@@ -1042,8 +1042,8 @@ class _History:
             self.best_score = score
             xp = net.xp
             self.best_params = (
-                [xp.asarray(W, copy=True) for W in net.coefs],
-                [xp.asarray(b, copy=True) for b in net.intercepts],
+                [_copy(W, xp) for W in net.coefs],
+                [_copy(b, xp) for b in net.intercepts],
             )
         return self.no_improvement
 
@@ -1085,6 +1085,13 @@ def _check_classes(classes) -> np.ndarray:
             "Pass only the labels that can appear in y."
         )
     return np.unique(arr)
+
+
+def _copy(a, xp):
+    """A copy of the backend array ``a`` (any namespace: no ``copy=`` keyword needed)."""
+    out = xp.empty_like(a)
+    out[...] = a
+    return out
 
 
 def _shapes(tree):

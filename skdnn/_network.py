@@ -103,9 +103,9 @@ class Network:
         xp = self.xp
         dtype = self.coefs[0].dtype
         widths = [W.shape[1] for W in self.coefs]
-        self._acts = [xp.empty((batch_size, w), dtype=dtype) for w in widths]
+        self._acts = [empty(self.backend, (batch_size, w), dtype) for w in widths]
         # deltas[i] holds dA for the input of layer i + 1 (hidden layers only).
-        self._deltas = [xp.empty((batch_size, w), dtype=dtype) for w in widths[:-1]]
+        self._deltas = [empty(self.backend, (batch_size, w), dtype) for w in widths[:-1]]
         if self._flat is not None:
             self._flat_grads = [xp.empty_like(a) for a in self._flat]
             self._coef_grads = _unpack(self._flat_grads[0], [W.shape for W in self.coefs], xp)
@@ -116,7 +116,8 @@ class Network:
             self._coef_grads = [xp.empty_like(W) for W in self.coefs]
             self._intercept_grads = [xp.empty_like(b) for b in self.intercepts]
         # db = ones @ dZ: a BLAS matrix-vector product beats a column-wise sum.
-        self._ones = xp.ones(batch_size, dtype=dtype)
+        self._ones = empty(self.backend, (batch_size,), dtype)
+        self._ones[...] = 1
         self._capacity = batch_size
 
     def forward(self, X: Any, keep: bool = False) -> Any:
@@ -139,7 +140,7 @@ class Network:
         acts = []
         fused = getattr(self.activation, "forward_with_bias", None)
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            Z = mm(A, W, out=self._acts[i][:n] if keep else None)
+            Z = mm(A, W, out=self._acts[i][:n, ...] if keep else None)
             if i == last:
                 Z += b
                 A = Z
@@ -217,7 +218,7 @@ class Network:
                     coef_grads[i] += reg * W
             intercept_grads[i] = mm(self._ones[:n], dZ, out=intercept_grads[i])
             if i > 0:
-                dA = mm(dZ, W.T, out=self._deltas[i - 1][:n])
+                dA = mm(dZ, W.T, out=self._deltas[i - 1][:n, ...])
                 dZ = self.activation.derivative(A_prev, dA, xp)
         if reg:
             sumsq = sum(xp.vecdot(xp.reshape(W, (-1,)), xp.reshape(W, (-1,))) for W in self.coefs)
@@ -256,6 +257,23 @@ class Network:
         loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum)
         optimizer.step(self.params, grads, state, self.xp)
         return loss
+
+
+def empty(backend: Any, shape: tuple, dtype: Any) -> Any:
+    """An uninitialised array of the backend (on its device, when it has one).
+
+    Parameters
+    ----------
+    backend : backend plugin
+    shape : tuple of int
+    dtype : dtype of the backend's namespace
+
+    Returns
+    -------
+    array
+    """
+    make = getattr(backend, "empty", None)
+    return make(shape, dtype) if make is not None else backend.xp.empty(shape, dtype=dtype)
 
 
 def _pack(arrays: list, xp: Any) -> Any:
