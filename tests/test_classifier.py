@@ -120,6 +120,7 @@ def test_multilabel_indicator_targets():
     assert clf.predict_proba(X).shape == Y.shape
 
 
+@pytest.mark.numpy_only
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_sparse_input_matches_dense(blobs, fmt):
     X, y = blobs
@@ -409,6 +410,7 @@ class _NoOutBackend(backends.NumpyBackend):
     supports_out = False
 
 
+@pytest.mark.numpy_only
 def test_partial_fit_on_a_backend_with_another_state_layout_restarts_moments(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(6,), random_state=0)
