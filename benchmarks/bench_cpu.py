@@ -511,20 +511,53 @@ def bench_small(cfg: Config) -> dict:
 
 
 def bench_predict(cfg: Config) -> dict:
-    """``predict_proba`` of the wide net on float32 X (weights from a 1-epoch fit)."""
+    """``predict_proba`` of the wide net on float32 X (weights from a 1-epoch fit).
+
+    Also timed: ``floor``, the forward matrix products alone (``X @ W1``, ``H1 @ W2``,
+    ``H2 @ W3`` over all rows, into preallocated outputs), and ``mlp_f64``,
+    MLPClassifier fitted and predicting on the same data as float64 (what it does with
+    float64 input, scikit-learn's usual dtype), for information.
+    """
     net = Net(N_FEATURES, WIDE, 10)
     X, y = make_data(cfg.predict_n, net)
     fit_rows = slice(4_096)  # the weights' values do not matter for the speed
 
-    def maker(estimator):
-        model = estimator(**_sklearn_params(net)).fit(X[fit_rows], y[fit_rows])
-        return lambda: functools.partial(model.predict_proba, X)
+    def maker(estimator, data):
+        model = estimator(**_sklearn_params(net)).fit(data[fit_rows], y[fit_rows])
+        return lambda: functools.partial(model.predict_proba, data)
 
-    t = time_rounds({"skdnn": maker(DNNClassifier), "mlp": maker(MLPClassifier)}, cfg.epochs)
+    def floor():
+        rng = np.random.default_rng(0)
+        sizes = (N_FEATURES, *WIDE, 10)
+        W = [rng.standard_normal((a, b), dtype=np.float32) for a, b in zip(sizes, sizes[1:])]
+        H = [np.empty((len(X), b), dtype=np.float32) for b in sizes[1:]]
+
+        def forward():
+            A = X
+            for w, h in zip(W, H):
+                A = np.matmul(A, w, out=h)
+
+        return forward
+
+    X64 = X.astype(np.float64)
+    t = time_rounds(
+        {
+            "floor": floor,
+            "skdnn": maker(DNNClassifier, X),
+            "mlp": maker(MLPClassifier, X),
+            "mlp_f64": maker(MLPClassifier, X64),
+        },
+        cfg.epochs,
+    )
     return {
         "n": len(X),
         "timings": t,
-        "rows": timing_rows(t) + [ratio_check(t, "mlp", "skdnn", ">=", 2)],
+        "rows": timing_rows(t)
+        + [
+            ratio_check(t, "skdnn", "floor", "<=", 1.25),
+            ratio_check(t, "mlp", "skdnn", ">=", 2),
+            ratio_check(t, "mlp_f64", "skdnn", ">=", 2),
+        ],
     }
 
 
