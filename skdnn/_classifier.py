@@ -20,7 +20,13 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import activations, backends, initializers, losses, optimizers
 from ._network import Network, empty
@@ -337,7 +343,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             Class probabilities in the order of ``classes_`` (for multilabel targets,
             the independent probability of each label).
         """
-        return self._map_chunks(X, proba=True)
+        return self._map_chunks(X, proba=True)[0]
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates, computed stably from the logits.
@@ -353,13 +359,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             ``log(predict_proba(X))``, finite wherever the probability is
             representable.
         """
-        raw = self._map_chunks(X, proba=False)
+        raw, backend = self._map_chunks(X, proba=False)
+        xp = np if backend is None else backend.xp
         if self.out_activation_ == "softmax":
-            return _log_softmax(raw)
+            return _log_softmax(raw, xp)
         if self._binary:
             # log(1 - sigmoid(z)) = log(sigmoid(-z)): no cancellation near p = 1.
-            return np.hstack([_log_sigmoid(-raw), _log_sigmoid(raw)])
-        return _log_sigmoid(raw)
+            return xp.concat([_log_sigmoid(-raw, xp), _log_sigmoid(raw, xp)], axis=1)
+        return _log_sigmoid(raw, xp)
 
     def predict(self, X):
         """Predict class labels.
@@ -374,11 +381,19 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels (a 0/1 indicator matrix for multilabel targets).
         """
-        P = self._map_chunks(X, proba=True)
+        P, backend = self._map_chunks(X, proba=True)
+        if backend is None:
+            if self._multilabel:
+                return (P > 0.5).astype(int)
+            # Multiclass, and binary with its two columns: ties go to the first class.
+            return self.classes_[np.argmax(P, axis=1)]
+        xp = backend.xp
         if self._multilabel:
-            return (P > 0.5).astype(int)
-        # Multiclass, and binary with its two columns: ties go to the first class.
-        return self.classes_[np.argmax(P, axis=1)]
+            return xp.astype(P > 0.5, xp.int64)
+        idx = xp.argmax(P, axis=1)
+        if self.classes_.dtype.kind in "biuf":  # numeric labels live on the device too
+            return xp.take(backend.asarray(self.classes_, self.classes_.dtype), idx, axis=0)
+        return self.classes_[backend.to_numpy(idx)]  # strings stay on the host
 
     # ------------------------------------------------------------ sklearn glue
 
@@ -556,15 +571,22 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         backend = plugins["backend"]
         hidden = self._hidden_sizes()
 
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-        )
+        native = _owns(backend, X)
+        if native:  # the backend's own array: checked where it lives, never copied out
+            X = self._check_device_X(X, backend, reset=first)
+            y = _check_y(_host(backend, y), multi_output=True)
+            sample_weight = _host(backend, sample_weight)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=first,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                multi_output=True,
+            )
         if sp.issparse(X) and not getattr(backend, "supports_sparse", False):
             raise ValueError(
                 f"backend={self.backend!r} does not accept sparse input; densify it with "
@@ -574,11 +596,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             dtype = (
                 _DTYPES[self.dtype]
                 if self.dtype is not None
-                else (np.float32 if X.dtype == np.float32 else np.float64)
+                else (np.float32 if _dtype_name(X) == "float32" else np.float64)
             )
         else:
             dtype = self.coefs_[0].dtype.type
-        _check_fits_dtype(X, dtype, "use dtype='float64'")
+        _check_fits_dtype(X, dtype, "use dtype='float64'", backend.xp if native else np)
         y, classes_, multilabel = self._validate_targets(y, incremental, classes, first)
         if reuse and not incremental and not np.array_equal(classes_, self.classes_):
             raise ValueError(
@@ -783,6 +805,28 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self._cache = None
         return self
 
+    def _check_device_X(self, X, backend, reset: bool):
+        """Validate a backend array ``X`` where it lives (shape, dtype, finiteness)."""
+        xp = backend.xp
+        if X.ndim != 2:
+            raise ValueError(
+                f"Expected 2D array, got {X.ndim}D {type(X).__name__} of shape "
+                f"{tuple(X.shape)} instead. Reshape it to (n_samples, n_features)."
+            )
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
+                f"(shape={tuple(X.shape)}) while a minimum of 1 is required."
+            )
+        if _dtype_name(X) not in ("float32", "float64"):
+            X = xp.astype(X, xp.float64)
+        if not bool(xp.all(xp.isfinite(X))):
+            raise ValueError(
+                "Input X contains NaN or infinity. Remove or impute those values first."
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return X
+
     def _sample_weight(self, sample_weight, X, y, classes_, incremental):
         """Validated per-sample weights times class weights, or None (all equal)."""
         sw = None
@@ -961,38 +1005,59 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return self.n_outputs_ == 1 and not self._multilabel
 
     def _map_chunks(self, X, proba: bool):
-        """Probabilities (``proba=True``) or logits of the network's outputs, chunk by chunk."""
+        """Probabilities (``proba=True``) or logits of the network's outputs, chunk by chunk.
+
+        Returns ``(out, backend)``: ``backend`` is None for host input (``out`` is NumPy),
+        or the backend whose own array ``X`` was (``out`` is one of its arrays too).
+        """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
         net = self._predict_network()
         backend = net.backend
+        native = _owns(backend, X)
+        if native:
+            X = self._check_device_X(X, backend, reset=False)
+        else:
+            X = validate_data(
+                self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+            )
         if sp.issparse(X) and not getattr(backend, "supports_sparse", False):
             backend = backends.NumpyBackend()
             net = Network(
                 self.coefs_, self.intercepts_, net.activation, None, self.out_activation_, backend
             )
         dtype = self.coefs_[0].dtype
-        _check_fits_dtype(X, dtype, "check that X is preprocessed as the training data was")
+        _check_fits_dtype(
+            X,
+            dtype,
+            "check that X is preprocessed as the training data was",
+            backend.xp if native else np,
+        )
+        xp = backend.xp
         Xd = backend.asarray(X, dtype)
         n = X.shape[0]
         binary = proba and self._binary
-        out = np.empty((n, 2 if binary else self.n_outputs_), dtype=dtype)
+        chunks = []
         for start in range(0, n, _PREDICT_CHUNK):
-            rows = slice(start, min(start + _PREDICT_CHUNK, n))
-            raw = net.forward(backend.take_rows(Xd, rows))
+            raw = net.forward(backend.take_rows(Xd, slice(start, min(start + _PREDICT_CHUNK, n))))
             if binary:
                 # P(class 0) = sigmoid(-z), not 1 - sigmoid(z): exact where p is tiny.
-                out[rows, :1] = backend.to_numpy(losses.apply_link(-raw, "logistic", backend.xp))
-                out[rows, 1:] = backend.to_numpy(losses.apply_link(raw, "logistic", backend.xp))
-            elif proba:
-                out[rows] = backend.to_numpy(
-                    losses.apply_link(raw, self.out_activation_, backend.xp)
+                part = xp.concat(
+                    [
+                        losses.apply_link(-raw, "logistic", xp),
+                        losses.apply_link(raw, "logistic", xp),
+                    ],
+                    axis=1,
                 )
+            elif proba:
+                part = losses.apply_link(raw, self.out_activation_, xp)
             else:
-                out[rows] = backend.to_numpy(raw)
-        return out
+                part = raw
+            chunks.append(part if native else backend.to_numpy(part))
+        if native:
+            return xp.concat(chunks, axis=0), backend
+        if not chunks:
+            return np.empty((0, 2 if binary else self.n_outputs_), dtype=dtype), None
+        return np.concatenate(chunks, axis=0), None
 
 
 class _History:
@@ -1053,16 +1118,16 @@ def _all_finite(arrays, xp) -> bool:
     return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
 
 
-def _check_fits_dtype(X, dtype, remedy: str) -> None:
+def _check_fits_dtype(X, dtype, remedy: str, xp=np) -> None:
     """Raise if casting the validated ``X`` to ``dtype`` would overflow to infinity."""
     dtype = np.dtype(dtype)
-    if X.dtype.itemsize <= dtype.itemsize:
+    if np.dtype(_dtype_name(X)).itemsize <= dtype.itemsize:
         return
     data = X.data if sp.issparse(X) else X
-    if data.size == 0:
+    if data.shape[0] == 0 or (sp.issparse(X) and data.size == 0):
         return
     big = float(np.finfo(dtype).max)
-    peak = max(float(data.max()), -float(data.min()))
+    peak = max(float(xp.max(data)), -float(xp.min(data)))  # no |X| temporary
     if peak > big:
         raise ValueError(
             f"X holds a value of magnitude {peak:.3g}, beyond the {dtype.name} range "
@@ -1114,11 +1179,27 @@ def _tree_map(fn, tree):
     return tree
 
 
-def _log_softmax(raw: np.ndarray) -> np.ndarray:
-    shifted = raw - raw.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+def _log_softmax(raw, xp=np):
+    shifted = raw - xp.max(raw, axis=1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
 
 
-def _log_sigmoid(raw: np.ndarray) -> np.ndarray:
+def _log_sigmoid(raw, xp=np):
     # log(sigmoid(z)) = -softplus(-z) = -(max(-z, 0) + log1p(exp(-|z|)))
-    return -(np.maximum(-raw, 0) + np.log1p(np.exp(-np.abs(raw))))
+    return -(xp.maximum(-raw, 0.0) + xp.log1p(xp.exp(-xp.abs(raw))))
+
+
+def _dtype_name(X) -> str:
+    """The dtype name of a NumPy, CuPy, torch or array-API array (``"float32"``...)."""
+    return str(X.dtype).rsplit(".", 1)[-1]
+
+
+def _owns(backend, X) -> bool:
+    """Whether ``X`` is the backend's own array (device input), not host data."""
+    owns = getattr(backend, "owns", None)
+    return bool(owns is not None and owns(X))
+
+
+def _host(backend, a):
+    """``a`` on the host: a backend array is copied back, anything else is left as is."""
+    return backend.to_numpy(a) if a is not None and _owns(backend, a) else a

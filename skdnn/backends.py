@@ -26,6 +26,10 @@ A backend is any object with these attributes:
 ``empty(shape, dtype)``, optional
     An uninitialised backend array (on the backend's device); without it the network
     calls ``xp.empty``.
+``owns(x)`` -> bool, optional
+    Whether ``x`` is already this backend's own array (a CuPy array, a tensor). Such
+    input is used where it lives, without a trip through the host, and ``predict*``
+    answer with arrays of the same kind. Without it, all input is host data.
 ``supports_out`` : bool, optional
     Whether ``matmul`` and ``take_rows`` really write into ``out=`` (and reshaping a
     contiguous slice gives a view), so the network may keep its parameters in flat
@@ -219,6 +223,19 @@ class CupyBackend:
         """
         return self.unavailable_reason() == ""
 
+    def owns(self, x: Any) -> bool:
+        """Whether ``x`` is a CuPy array (checked without importing CuPy).
+
+        Parameters
+        ----------
+        x : object
+
+        Returns
+        -------
+        bool
+        """
+        return type(x).__module__.startswith("cupy")
+
     def asarray(self, x: Any, dtype: Any) -> Any:
         """Copy host data to the device as a C-contiguous array of ``dtype``.
 
@@ -327,7 +344,25 @@ class ArrayAPIBackend:
         return self.unavailable_reason() == ""
 
     def _dtype(self, dtype: Any) -> Any:
+        if not isinstance(dtype, (type, np.dtype, str)):
+            return dtype  # already the namespace's dtype
         return getattr(self.xp, np.dtype(dtype).name)
+
+    array_type = ""
+
+    def owns(self, x: Any) -> bool:
+        """Whether ``x`` is this namespace's array (checked by type name, no import).
+
+        Parameters
+        ----------
+        x : object
+
+        Returns
+        -------
+        bool
+        """
+        t = type(x)
+        return f"{t.__module__}.{t.__qualname__}" == self.array_type
 
     def asarray(self, x: Any, dtype: Any) -> Any:
         """Host data as a backend array of ``dtype``.
@@ -342,6 +377,8 @@ class ArrayAPIBackend:
         -------
         array
         """
+        if self.owns(x):
+            return self.xp.astype(x, self._dtype(dtype), copy=False)
         return self.xp.asarray(np.ascontiguousarray(x), dtype=self._dtype(dtype))
 
     def to_numpy(self, x: Any) -> np.ndarray:
@@ -413,6 +450,7 @@ class ArrayAPIStrictBackend(ArrayAPIBackend):
 
     name = "array_api_strict"
     module = "array_api_strict"
+    array_type = "array_api_strict._array_object.Array"
     install_hint = "Install it with `pip install array-api-strict`."
 
 
@@ -429,6 +467,7 @@ class TorchBackend(ArrayAPIBackend):
 
     name = "torch"
     module = "array_api_compat.torch"
+    array_type = "torch.Tensor"
     install_hint = (
         "Install PyTorch and array-api-compat (`pip install torch array-api-compat`), or "
         "use backend='numpy'."
@@ -469,6 +508,8 @@ class TorchBackend(ArrayAPIBackend):
         -------
         torch.Tensor
         """
+        if self.owns(x):  # a tensor stays where it is; only its dtype may change
+            return self.xp.astype(x, self._dtype(dtype), copy=False)
         return self.xp.asarray(
             np.ascontiguousarray(x), dtype=self._dtype(dtype), device=self._device()
         )

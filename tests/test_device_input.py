@@ -1,0 +1,92 @@
+"""Input that is already the backend's own array stays there, and so do the answers.
+
+Torch CPU tensors and array-api-strict arrays stand in for CuPy arrays and CUDA tensors:
+the same code path serves them all.
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+
+from skdnn import DNNClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _strict():
+    return pytest.importorskip("array_api_strict")
+
+
+BACKENDS = {
+    "torch": lambda a: _torch().asarray(a),
+    "array_api_strict": lambda a: _strict().asarray(a),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=120, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    return X, y
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_device_input_trains_like_host_input_and_answers_on_device(name, data):
+    X, y = data
+    to_device = BACKENDS[name]
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, backend=name)
+    host = DNNClassifier(**params).fit(X, y)
+    device = DNNClassifier(**params).fit(to_device(X), to_device(y))
+    for a, b in zip(host.coefs_, device.coefs_):
+        assert isinstance(b, np.ndarray)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    Xd = to_device(X)
+    P = device.predict_proba(Xd)
+    assert type(P) is type(Xd)
+    np.testing.assert_allclose(np.from_dlpack(P), host.predict_proba(X), rtol=1e-12)
+    labels = device.predict(Xd)
+    assert type(labels) is type(Xd)
+    np.testing.assert_array_equal(np.from_dlpack(labels), host.predict(X))
+    log_p = device.predict_log_proba(Xd)
+    assert type(log_p) is type(Xd)
+    np.testing.assert_allclose(np.from_dlpack(log_p), np.log(host.predict_proba(X)), rtol=1e-9)
+    # Host input still gets host answers.
+    assert isinstance(device.predict_proba(X), np.ndarray)
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_device_input_binary_and_string_labels(name, data):
+    X, y = data
+    to_device = BACKENDS[name]
+    labels = np.array(["no", "yes"])[(y > 0).astype(int)]
+    clf = DNNClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0, backend=name)
+    clf.fit(to_device(X), labels)
+    P = clf.predict_proba(to_device(X))
+    assert tuple(P.shape) == (len(X), 2)
+    np.testing.assert_allclose(np.from_dlpack(P).sum(axis=1), 1.0, rtol=1e-12)
+    pred = clf.predict(to_device(X))  # strings cannot live on a device: NumPy
+    assert isinstance(pred, np.ndarray) and set(pred) <= {"no", "yes"}
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_bad_device_input_is_a_clear_error(name, data):
+    X, y = data
+    to_device = BACKENDS[name]
+    clf = DNNClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0, backend=name)
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+        clf.fit(to_device(bad), y)
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D"):
+        clf.fit(to_device(X[:, 0]), y)
+    clf.fit(to_device(X), y)
+    with pytest.raises(ValueError, match="X has 4 features, but DNNClassifier is expecting 6"):
+        clf.predict(to_device(X[:, :4]))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(to_device(X), y[:-1])
