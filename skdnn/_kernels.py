@@ -3,9 +3,10 @@
 NumPy evaluates ``p -= lr * m / (sqrt(v) + eps)`` as one pass over memory per operator;
 an Adam step written that way makes about twelve passes over every parameter, and on
 a wide network that costs as much as a third of the matrix products. The kernels here
-make one pass. They are compiled with Numba for NumPy arrays; :func:`lookup` returns
-None for any other namespace (or when Numba cannot be imported), and callers then fall
-back to plain array operations, so results agree to rounding either way.
+make one pass. They are compiled with Numba for NumPy arrays, and the optimizer updates
+also exist as CuPy elementwise kernels (one launch instead of a dozen); :func:`lookup`
+returns None for any other namespace (or when Numba cannot be imported), and callers
+then fall back to plain array operations, so results agree to rounding either way.
 
 Every kernel but ``bias_relu`` (2-D C-contiguous ``Z``) takes 1-D contiguous views
 (``a.reshape(-1)`` of a C-contiguous array) and scalars of the arrays' dtype (a float64
@@ -168,6 +169,58 @@ if numba is not None:
     }
 
 
+_CUPY_KERNELS: dict[str, Any] = {}
+
+
+def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
+    """The optimizer kernels as CuPy elementwise kernels (built once, on first use).
+
+    Same arguments and results as the Numba ones; the sum of squares is a separate
+    reduction read before the update (a returned device scalar: no synchronisation).
+    """
+    if _CUPY_KERNELS:
+        return _CUPY_KERNELS
+    import cupy
+
+    adam = cupy.ElementwiseKernel(
+        "T g, T c1, T c2, T lr, T eps, T reg",
+        "T p, T m, T v",
+        """
+        T pi = p;
+        T gi = g + reg * pi;
+        m = m + c1 * (gi - m);
+        v = v + c2 * (gi * gi - v);
+        p = pi - lr * m / (sqrt(v) + eps);
+        """,
+        "skdnn_adam",
+    )
+    sgd = cupy.ElementwiseKernel(
+        "T g, T lr, T mu, bool nesterov, T reg",
+        "T p, T vel",
+        """
+        T pi = p;
+        T gi = g + reg * pi;
+        T vi = mu * vel - lr * gi;
+        vel = vi;
+        p = nesterov ? pi + (mu * vi - lr * gi) : pi + vi;
+        """,
+        "skdnn_sgd",
+    )
+
+    def adam_step(p, g, m, v, c1, c2, lr, eps, reg):
+        sumsq = cupy.vdot(p, p)
+        adam(g, c1, c2, lr, eps, reg, p, m, v)
+        return sumsq
+
+    def sgd_step(p, g, vel, lr, mu, nesterov, reg):
+        sumsq = cupy.vdot(p, p)
+        sgd(g, lr, mu, nesterov, reg, p, vel)
+        return sumsq
+
+    _CUPY_KERNELS.update(adam=adam_step, sgd=sgd_step)
+    return _CUPY_KERNELS
+
+
 def lookup(xp: Any, name: str) -> Any:
     """The fused kernel ``name`` for arrays of namespace ``xp``, or None.
 
@@ -185,6 +238,9 @@ def lookup(xp: Any, name: str) -> Any:
         None when no fused kernel exists for ``xp`` (callers fall back to array
         operations).
     """
-    if not ENABLED or getattr(xp, "__name__", "") != "numpy":
+    namespace = getattr(xp, "__name__", "")
+    if namespace == "cupy" and name in ("adam", "sgd"):
+        return _cupy_kernels()[name]
+    if not ENABLED or namespace != "numpy":
         return None
     return _KERNELS.get(name)
