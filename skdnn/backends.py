@@ -166,8 +166,30 @@ class NumpyBackend:
         return np.matmul(a, b, out=out)
 
 
+class _ImportedBackend:
+    """Shared part of the backends whose library may be missing."""
+
+    def unavailable_reason(self) -> str:  # pragma: no cover - overridden
+        """What is missing, or ``""``.
+
+        Returns
+        -------
+        str
+        """
+        raise NotImplementedError
+
+    def is_available(self) -> bool:
+        """Whether the library imports (and, for a device backend, a device answers).
+
+        Returns
+        -------
+        bool
+        """
+        return self.unavailable_reason() == ""
+
+
 @registry.register("cupy")
-class CupyBackend:
+class CupyBackend(_ImportedBackend):
     """CuPy on an NVIDIA GPU (install with ``pip install 'skdnn[gpu]'``).
 
     Data is copied to the device once per fit; fitted attributes are copied back to
@@ -213,15 +235,6 @@ class CupyBackend:
         if n < 1:
             return "CuPy is installed but finds no CUDA device. Use backend='numpy'."
         return ""
-
-    def is_available(self) -> bool:
-        """Whether CuPy imports and a CUDA device answers.
-
-        Returns
-        -------
-        bool
-        """
-        return self.unavailable_reason() == ""
 
     def owns(self, x: Any) -> bool:
         """Whether ``x`` is a CuPy array (checked without importing CuPy).
@@ -295,7 +308,7 @@ class CupyBackend:
         return self.xp.matmul(a, b, out=out)
 
 
-class ArrayAPIBackend:
+class ArrayAPIBackend(_ImportedBackend):
     """A backend for any library that follows the Python array API standard.
 
     Subclasses name the namespace (``module``) and how its arrays reach NumPy. The
@@ -333,15 +346,6 @@ class ArrayAPIBackend:
                 f"{self.install_hint}"
             )
         return ""
-
-    def is_available(self) -> bool:
-        """Whether the namespace imports.
-
-        Returns
-        -------
-        bool
-        """
-        return self.unavailable_reason() == ""
 
     def _dtype(self, dtype: Any) -> Any:
         if not isinstance(dtype, (type, np.dtype, str)):

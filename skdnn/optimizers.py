@@ -46,10 +46,10 @@ def _flat(a: Any) -> Any:
     return a if a.ndim == 1 else a.reshape(-1)
 
 
-def _sum_squares(a: Any, xp: Any) -> Any:
-    """``sum(a ** 2)`` without a temporary of ``a``'s size."""
-    flat = xp.reshape(a, (-1,))
-    return xp.vecdot(flat, flat)
+def _penalized(p: Any, g: Any, reg: float, xp: Any) -> tuple[Any, Any]:
+    """Without a fused kernel: the gradient plus ``reg * p``, and ``sum(p ** 2)``."""
+    flat = xp.reshape(p, (-1,))
+    return g + reg * p, xp.vecdot(flat, flat)
 
 
 @registry.register("sgd")
@@ -144,8 +144,8 @@ class SGD:
                 sumsq = sumsq + flat if k < n_reg else sumsq
                 continue
             if k < n_reg:
-                sumsq = sumsq + _sum_squares(p, xp)
-                g = g + r * p
+                g, sq = _penalized(p, g, r, xp)
+                sumsq = sumsq + sq
             v *= mu
             v -= lr * g
             if self.nesterovs_momentum:
@@ -282,8 +282,8 @@ class Adam:
                 sumsq = sumsq + flat if k < n_reg else sumsq
                 continue
             if k < n_reg:
-                sumsq = sumsq + _sum_squares(p, xp)
-                g = g + r * p
+                g, sq = _penalized(p, g, r, xp)
+                sumsq = sumsq + sq
             m *= b1
             m += (1.0 - b1) * g
             v *= b2

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _assertions import assert_same
 from sklearn.exceptions import ConvergenceWarning
 
 from skdnn import DNNClassifier
@@ -44,22 +45,6 @@ def _snapshot(clf):
     snap = {name: copy.deepcopy(getattr(clf, name)) for name in names}
     snap["_random_state"] = clf._random_state.get_state()[1].copy()
     return snap
-
-
-def _assert_same(a, b, path="state"):
-    """Bitwise equality of nested dicts / lists / arrays / scalars."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            _assert_same(a[k], b[k], f"{path}[{k!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_same(x, y, f"{path}[{i}]")
-    elif isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b, err_msg=path)
-    else:
-        assert a == b, path
 
 
 # ------------------------------------------------------------------- divergence
@@ -136,7 +121,7 @@ def test_keyboard_interrupt_in_first_epoch_propagates_and_keeps_previous_fit():
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         with pytest.raises(KeyboardInterrupt):
             clf.fit(X, Y)
-    _assert_same(_snapshot(clf), before)
+    assert_same(_snapshot(clf), before)
     fresh = DNNClassifier(hidden_layer_sizes=(5,), solver=InterruptingAdam(n=1), batch_size=10)
     with pytest.warns(UserWarning, match="interrupted"), pytest.raises(KeyboardInterrupt):
         fresh.fit(X, Y)
@@ -196,9 +181,9 @@ def test_failed_call_keeps_previous_fitted_state(name):
     proba = clf.predict_proba(X)
     with pytest.raises((ValueError, TypeError)):
         FAILING_CALLS[name](clf)
-    _assert_same(_snapshot(clf), before)
+    assert_same(_snapshot(clf), before)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
     # And it continues exactly as a model that never saw the failed call.
     clf.set_params(**params).partial_fit(X, Y)
     twin = _fitted_by_partial_fit().partial_fit(X, Y)
-    _assert_same(_snapshot(clf), _snapshot(twin))
+    assert_same(_snapshot(clf), _snapshot(twin))

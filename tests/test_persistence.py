@@ -5,6 +5,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from _assertions import assert_same
 from sklearn.exceptions import ConvergenceWarning
 
 from skdnn import DNNClassifier
@@ -13,23 +14,6 @@ RNG = np.random.RandomState(0)
 X = RNG.randn(120, 6)
 Y = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0.3)]
 BATCHES = [slice(i, i + 40) for i in range(0, 120, 40)]
-
-
-def _assert_same(a, b, path="state"):
-    """Bitwise equality of nested dicts / lists / arrays / scalars."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            _assert_same(a[k], b[k], f"{path}[{k!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_same(x, y, f"{path}[{i}]")
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype, path
-        np.testing.assert_array_equal(a, b, err_msg=path)
-    else:
-        assert a == b, path
 
 
 def _state(clf):
@@ -67,13 +51,13 @@ def test_save_after_partial_fit_then_continue_equals_never_saved(tmp_path, how, 
         clf.partial_fit(X[BATCHES[0]], Y[BATCHES[0]], classes=["a", "b", "c"])
         clf.partial_fit(X[BATCHES[1]], Y[BATCHES[1]])
     loaded = _roundtrip(saved, how, tmp_path)
-    _assert_same(_state(loaded), _state(unsaved))
+    assert_same(_state(loaded), _state(unsaved))
     np.testing.assert_array_equal(loaded.predict_proba(X), unsaved.predict_proba(X))
     for _ in range(3):  # shuffle=True: the RNG stream must carry on identically
         for batch in BATCHES:
             loaded.partial_fit(X[batch], Y[batch])
             unsaved.partial_fit(X[batch], Y[batch])
-    _assert_same(_state(loaded), _state(unsaved))
+    assert_same(_state(loaded), _state(unsaved))
     np.testing.assert_array_equal(loaded.predict(X), unsaved.predict(X))
 
 
@@ -86,7 +70,7 @@ def test_adam_state_survives_the_save():
     assert any(np.any(m != 0) for m in state["ms"]) and any(np.any(v > 0) for v in state["vs"])
     loaded = pickle.loads(pickle.dumps(clf))
     assert loaded._optimizer_state["t"] == 6
-    _assert_same(loaded._optimizer_state, state)
+    assert_same(loaded._optimizer_state, state)
     assert loaded._optimizer_state["ms"][0] is not state["ms"][0]
     loaded.partial_fit(X, Y)
     assert loaded._optimizer_state["t"] == 12
@@ -121,4 +105,4 @@ def test_reload_after_fit_then_partial_fit_equals_never_saved(tmp_path):
     for _ in range(2):
         loaded.partial_fit(X, Y)
         b.partial_fit(X, Y)
-    _assert_same(_state(loaded), _state(b))
+    assert_same(_state(loaded), _state(b))
