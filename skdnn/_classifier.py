@@ -704,74 +704,71 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         max_epochs = 1 if incremental else self.max_iter
         converged = False
         # A diverging run is reported once, as an error, not as floating-point warnings.
-        errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
-        try:
-            errstate.__enter__()
-            for _ in range(max_epochs):
-                tic = time.perf_counter()
-                order = train_idx
-                if self.shuffle:
-                    order = (
-                        rng.permutation(n_train)
-                        if train_idx is None
-                        else rng.permutation(train_idx)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                for _ in range(max_epochs):
+                    tic = time.perf_counter()
+                    order = train_idx
+                    if self.shuffle:
+                        order = (
+                            rng.permutation(n_train)
+                            if train_idx is None
+                            else rng.permutation(train_idx)
+                        )
+                    epoch_loss = self._run_epoch(
+                        net, optimizer, opt_state, Xd, Yd, sw, swd, order, n_train, batch_size
                     )
-                epoch_loss = self._run_epoch(
-                    net, optimizer, opt_state, Xd, Yd, sw, swd, order, n_train, batch_size
-                )
-                history.t += n_train
-                history.n_iter += 1
-                if np.isfinite(epoch_loss) and not _all_finite(net.params, xp):
-                    epoch_loss = float("inf")  # the last steps overflowed the weights
-                if not np.isfinite(epoch_loss):
-                    raise ValueError(
-                        f"The training loss became {epoch_loss} at epoch {history.n_iter}: "
-                        "training diverged. Lower learning_rate_init, scale the features "
-                        "(e.g. StandardScaler), or check X for huge values. The estimator "
-                        "was left as it was before this call."
+                    history.t += n_train
+                    history.n_iter += 1
+                    if np.isfinite(epoch_loss) and not _all_finite(net.params, xp):
+                        epoch_loss = float("inf")  # the last steps overflowed the weights
+                    if not np.isfinite(epoch_loss):
+                        raise ValueError(
+                            f"The training loss became {epoch_loss} at epoch {history.n_iter}: "
+                            "training diverged. Lower learning_rate_init, scale the features "
+                            "(e.g. StandardScaler), or check X for huge values. The estimator "
+                            "was left as it was before this call."
+                        )
+                    history.loss_curve.append(epoch_loss)
+                    if hasattr(optimizer, "end_epoch"):
+                        optimizer.end_epoch(opt_state, history.t)
+                    score = None
+                    if early_stopping:
+                        score = self._validation_score(
+                            net, backend, Xd, y, val_idx, sw, classes_, multilabel, out_activation
+                        )
+                    if self.verbose:
+                        msg = f"Iteration {history.n_iter}, loss = {epoch_loss:.8f}"
+                        if score is not None:
+                            msg += f", validation score = {score:.6f}"
+                        print(f"{msg}, time = {time.perf_counter() - tic:.2f}s")
+                    if incremental:
+                        history.update_best_loss(epoch_loss, self.tol)
+                        continue
+                    stalled = (
+                        history.update(epoch_loss, score, self.tol, net) >= self.n_iter_no_change
                     )
-                history.loss_curve.append(epoch_loss)
-                if hasattr(optimizer, "end_epoch"):
-                    optimizer.end_epoch(opt_state, history.t)
-                score = None
-                if early_stopping:
-                    score = self._validation_score(
-                        net, backend, Xd, y, val_idx, sw, classes_, multilabel, out_activation
-                    )
-                if self.verbose:
-                    msg = f"Iteration {history.n_iter}, loss = {epoch_loss:.8f}"
-                    if score is not None:
-                        msg += f", validation score = {score:.6f}"
-                    print(f"{msg}, time = {time.perf_counter() - tic:.2f}s")
-                if incremental:
-                    history.update_best_loss(epoch_loss, self.tol)
-                    continue
-                stalled = history.update(epoch_loss, score, self.tol, net) >= self.n_iter_no_change
-                if stalled:
-                    stop = (
-                        optimizer.on_plateau(opt_state, self.verbose)
-                        if hasattr(optimizer, "on_plateau")
-                        else True
-                    )
-                    if stop:
-                        if self.verbose:
-                            what = "Validation score" if early_stopping else "Training loss"
-                            print(
-                                f"{what} did not improve more than tol={self.tol} for "
-                                f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                            )
-                        converged = True
-                        break
-                    history.no_improvement = 0
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
-            if not all(bool(xp.all(xp.isfinite(p))) for p in net.params):
-                raise
-            if not history.loss_curve:
-                raise
-            converged = True
-        finally:
-            errstate.__exit__(None, None, None)
+                    if stalled:
+                        stop = (
+                            optimizer.on_plateau(opt_state, self.verbose)
+                            if hasattr(optimizer, "on_plateau")
+                            else True
+                        )
+                        if stop:
+                            if self.verbose:
+                                what = "Validation score" if early_stopping else "Training loss"
+                                print(
+                                    f"{what} did not improve more than tol={self.tol} for "
+                                    f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                                )
+                            converged = True
+                            break
+                        history.no_improvement = 0
+            except KeyboardInterrupt:
+                warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+                if not history.loss_curve or not _all_finite(net.params, xp):
+                    raise  # nothing consistent to keep: the previous state stays
+                converged = True
 
         if early_stopping and history.best_params is not None:
             net.coefs, net.intercepts = history.best_params
