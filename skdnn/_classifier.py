@@ -695,7 +695,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             opt_state = optimizer.init(net.params, xp)
 
-        Xd = backend.asarray(X, dtype)
+        fits = getattr(backend, "fits", None)
+        if not native and not sp.issparse(X) and fits is not None and not fits(X):
+            Xd = _HostRows(X, backend, dtype)  # too big for the device: moved per batch
+        else:
+            Xd = backend.asarray(X, dtype)
         Yd = backend.asarray(Y, dtype)
         swd = None if sw is None else backend.asarray(sw, dtype)
         net.allocate(batch_size)
@@ -720,11 +724,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                     )
                     history.t += n_train
                     history.n_iter += 1
-                    if np.isfinite(epoch_loss) and not _all_finite(net.params, xp):
-                        epoch_loss = float("inf")  # the last steps overflowed the weights
                     if not np.isfinite(epoch_loss):
                         raise ValueError(
-                            f"The training loss became {epoch_loss} at epoch {history.n_iter}: "
+                            f"The training loss or the weights became {epoch_loss} at epoch "
+                            f"{history.n_iter}: "
                             "training diverged. Lower learning_rate_init, scale the features "
                             "(e.g. StandardScaler), or check X for huge values. The estimator "
                             "was left as it was before this call."
@@ -915,7 +918,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             if sw is not None:
                 sw_order = sw[order]
         if order is not None:  # gather buffers, reused by every batch of the epoch
-            bufs = [empty(backend, (batch_size, *A.shape[1:]), A.dtype) for A in (Xd, Yd)]
+            bufs = [
+                None
+                if isinstance(A, _HostRows)
+                else empty(backend, (batch_size, *A.shape[1:]), A.dtype)
+                for A in (Xd, Yd)
+            ]
         total = 0.0
         weight_total = 0.0
         losses_d = None
@@ -932,17 +940,25 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 if sw_sum == 0.0:
                     continue  # nothing to learn from a batch of zero weight
                 swb = backend.take_rows(swd, idx)
-            if order is None:
-                Xb, Yb = backend.take_rows(Xd, idx), backend.take_rows(Yd, idx)
+            if isinstance(Xd, _HostRows):  # X streamed: gathered on the host, then moved
+                Xb = Xd.take(slice(start, stop) if order is None else order[start:stop])
+            elif order is None:
+                Xb = backend.take_rows(Xd, idx)
             else:
                 Xb = backend.take_rows(Xd, idx, out=bufs[0][: stop - start, ...])
+            if order is None:
+                Yb = backend.take_rows(Yd, idx)
+            else:
                 Yb = backend.take_rows(Yd, idx, out=bufs[1][: stop - start, ...])
             loss = net.train_step(Xb, Yb, swb, sw_sum, optimizer, opt_state)
             # Accumulate on the device: one synchronisation per epoch, not per batch.
             losses_d = loss * sw_sum if losses_d is None else losses_d + loss * sw_sum
             weight_total += sw_sum
         if losses_d is not None:
-            total = float(losses_d)
+            # The one synchronisation of the epoch. 0 * max|p| is NaN exactly when a
+            # weight is not finite, so the loss also reports weights that overflowed.
+            xp = backend.xp
+            total = float(losses_d + 0.0 * sum(xp.max(xp.abs(p)) for p in net.params))
         return total / weight_total if weight_total else float("nan")
 
     def _validation_score(
@@ -952,7 +968,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         correct = np.empty(len(val_idx), dtype=bool)
         for start in range(0, len(val_idx), _PREDICT_CHUNK):
             rows = val_idx[start : start + _PREDICT_CHUNK]
-            Xb = backend.take_rows(Xd, backend.asarray(rows, np.int64))
+            if isinstance(Xd, _HostRows):
+                Xb = Xd.take(rows)
+            else:
+                Xb = backend.take_rows(Xd, backend.asarray(rows, np.int64))
             P = backend.to_numpy(net.predict_proba(Xb))
             yb = y[rows]
             if out_activation == "softmax":
@@ -1030,12 +1049,15 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             backend.xp if native else np,
         )
         xp = backend.xp
-        Xd = backend.asarray(X, dtype)
+        # Host input moves to the backend one chunk at a time (never all of X at once).
+        Xd = backend.asarray(X, dtype) if native or sp.issparse(X) else _HostRows(X, backend, dtype)
         n = X.shape[0]
         binary = proba and self._binary
         chunks = []
         for start in range(0, n, _PREDICT_CHUNK):
-            raw = net.forward(backend.take_rows(Xd, slice(start, min(start + _PREDICT_CHUNK, n))))
+            rows = slice(start, min(start + _PREDICT_CHUNK, n))
+            chunk = Xd.take(rows) if isinstance(Xd, _HostRows) else backend.take_rows(Xd, rows)
+            raw = net.forward(chunk)
             if binary:
                 # P(class 0) = sigmoid(-z), not 1 - sigmoid(z): exact where p is tiny.
                 part = xp.concat(
@@ -1055,6 +1077,22 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         if not chunks:
             return np.empty((0, 2 if binary else self.n_outputs_), dtype=dtype), None
         return np.concatenate(chunks, axis=0), None
+
+
+class _HostRows:
+    """Training rows kept on the host and moved to the device one minibatch at a time.
+
+    Used when the backend says X does not fit in its memory (``backend.fits``).
+    """
+
+    def __init__(self, X, backend, dtype):
+        self.X, self.backend, self.dtype = X, backend, dtype
+        self.shape = X.shape
+
+    def take(self, rows):
+        """Rows (a host index array or a slice) as a device array."""
+        part = self.X[rows] if isinstance(rows, slice) else np.take(self.X, rows, axis=0)
+        return self.backend.asarray(part, self.dtype)
 
 
 class _History:

@@ -26,6 +26,10 @@ A backend is any object with these attributes:
 ``empty(shape, dtype)``, optional
     An uninitialised backend array (on the backend's device); without it the network
     calls ``xp.empty``.
+``fits(X)`` -> bool, optional
+    Whether the host array ``X`` fits in the backend's memory. When it does not, the
+    training rows stay on the host and each minibatch is moved on its own. Without it,
+    X is always moved whole.
 ``owns(x)`` -> bool, optional
     Whether ``x`` is already this backend's own array (a CuPy array, a tensor). Such
     input is used where it lives, without a trip through the host, and ``predict*``
@@ -235,6 +239,20 @@ class CupyBackend(_ImportedBackend):
         if n < 1:
             return "CuPy is installed but finds no CUDA device. Use backend='numpy'."
         return ""
+
+    def fits(self, X: Any) -> bool:  # pragma: no cover - needs a CUDA device
+        """Whether ``X`` takes at most half of the device's free memory.
+
+        Parameters
+        ----------
+        X : ndarray
+
+        Returns
+        -------
+        bool
+        """
+        free, _ = self.xp.cuda.runtime.memGetInfo()
+        return X.nbytes <= free // 2
 
     def owns(self, x: Any) -> bool:
         """Whether ``x`` is a CuPy array (checked without importing CuPy).

@@ -421,3 +421,31 @@ def test_partial_fit_on_a_backend_with_another_state_layout_restarts_moments(blo
         clf.partial_fit(X, y)
     assert clf._optimizer_state["t"] == 2  # one batch of 240 (auto: 200) + 40 rows
     assert [m.shape for m in clf._optimizer_state["ms"]] == [(8, 6), (6, 3), (6,), (3,)]
+
+
+class _SmallDeviceBackend(backends.NumpyBackend):
+    """A backend whose memory X never fits in: the rows are streamed per minibatch."""
+
+    def fits(self, X):
+        return False
+
+
+@pytest.mark.numpy_only
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_x_too_big_for_the_device_is_streamed_per_batch(blobs, early_stopping):
+    X, y = blobs
+    params = dict(
+        hidden_layer_sizes=(10,),
+        max_iter=8,
+        batch_size=32,
+        random_state=0,
+        early_stopping=early_stopping,
+        n_iter_no_change=100,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        whole = DNNClassifier(**params).fit(X, y)
+        streamed = DNNClassifier(**params, backend=_SmallDeviceBackend()).fit(X, y)
+    for a, b in zip(whole.coefs_ + whole.intercepts_, streamed.coefs_ + streamed.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(whole.predict_proba(X), streamed.predict_proba(X))
