@@ -128,7 +128,7 @@ class Network:
         X : array of shape (n, n_features)
         keep : bool, default=False
             Write activations into the per-batch buffers (for a following
-            :meth:`backward`); otherwise allocate fresh arrays.
+            :meth:`loss_and_gradients`); otherwise allocate fresh arrays.
 
         Returns
         -------
