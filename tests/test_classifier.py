@@ -166,7 +166,8 @@ def test_class_weight_balanced_and_dict(blobs):
     balanced = DNNClassifier(
         hidden_layer_sizes=(10,), max_iter=100, random_state=0, class_weight="balanced"
     ).fit(Xi, yi)
-    assert (balanced.predict(Xi) == 1).sum() >= (plain.predict(Xi) == 1).sum()
+    # Balancing the 20 minority samples against the 80 others predicts the minority more.
+    assert (balanced.predict(Xi) == 1).sum() > (plain.predict(Xi) == 1).sum()
     heavy = DNNClassifier(
         hidden_layer_sizes=(10,), max_iter=100, random_state=0, class_weight={0: 1e-4, 1: 100}
     ).fit(Xi, yi)
