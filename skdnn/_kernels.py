@@ -101,16 +101,22 @@ if numba is not None:
                 dA[i] = zero
 
     @_jit
+    def _weights(w, n):  # pragma: no cover - compiled
+        # (weighted, total weight) of n rows; an empty w means every row weighs 1.
+        weighted = w.shape[0] == n
+        total = 0.0
+        for i in range(n):
+            total += w[i] if weighted else 1.0
+        return weighted, total
+
+    @_jit
     def _ce_softmax(raw, Y, w, bound):  # pragma: no cover - compiled
         # Softmax cross-entropy fused with its gradient, row by row, in place:
         # l_i = sum_k y_ik (log S_i - s_ik) with s = z - max(z) and S_i = sum_k exp(s_ik);
         # raw <- (p - y) * w_i / sum(w). exp() sees s bounded below by -bound (no
         # subnormals); the loss uses the exact s. Returns the weighted mean loss.
         n, k = raw.shape
-        weighted = w.shape[0] == n
-        total = 0.0
-        for i in range(n):
-            total += w[i] if weighted else 1.0
+        weighted, total = _weights(w, n)
         loss = 0.0
         for i in range(n):
             top = raw[i, 0]
@@ -140,10 +146,7 @@ if numba is not None:
         # e = exp(-|z|) with |z| bounded for exp(); raw <- (p - y) * w_i / sum(w), where
         # p = 1 / (1 + e) for z >= 0 and e / (1 + e) below. Returns the weighted mean.
         n, k = raw.shape
-        weighted = w.shape[0] == n
-        total = 0.0
-        for i in range(n):
-            total += w[i] if weighted else 1.0
+        weighted, total = _weights(w, n)
         loss = 0.0
         for i in range(n):
             wi = w[i] if weighted else 1.0
