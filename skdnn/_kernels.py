@@ -3,8 +3,8 @@
 NumPy evaluates ``p -= lr * m / (sqrt(v) + eps)`` as one pass over memory per operator;
 an Adam step written that way makes about twelve passes over every parameter, and on
 a wide network that costs as much as a third of the matrix products. The kernels here
-make one pass. They are compiled with Numba for NumPy arrays, and the optimizer updates
-also exist as CuPy elementwise kernels (one launch instead of a dozen); :func:`lookup`
+make one pass. They are compiled with Numba for NumPy arrays, and also exist as CuPy
+elementwise kernels (one launch instead of several); :func:`lookup`
 returns None for any other namespace (or when Numba cannot be imported), and callers
 then fall back to plain array operations, so results agree to rounding either way.
 
@@ -176,10 +176,13 @@ _CUPY_KERNELS: dict[str, Any] = {}
 
 
 def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
-    """The optimizer kernels as CuPy elementwise kernels (built once, on first use).
+    """The kernels as CuPy elementwise kernels (built once, on first use).
 
-    Same arguments and results as the Numba ones; the sum of squares is a separate
-    reduction read before the update (a returned device scalar: no synchronisation).
+    Same arguments and results as the Numba ones (``axpy`` excepted: CuPy's ``+=`` is one
+    launch already). Reductions (the optimizers' sum of squares, the softmax's row max
+    and sum, the loss) are separate CuPy reductions; results stay on the device, so
+    nothing synchronises. Written without a GPU at hand: ``benchmarks/gpu_check.sh``
+    runs them against the NumPy backend.
     """
     if _CUPY_KERNELS:
         return _CUPY_KERNELS
@@ -220,7 +223,68 @@ def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
         sgd(g, lr, mu, nesterov, reg, p, vel)
         return sumsq
 
-    _CUPY_KERNELS.update(adam=adam_step, sgd=sgd_step)
+    bias_relu = cupy.ElementwiseKernel(
+        "T b", "T z", "T v = z + b; z = v > 0 ? v : (T)0;", "skdnn_bias_relu"
+    )
+    relu_backward = cupy.ElementwiseKernel(
+        "T a", "T d", "d = a > 0 ? d : (T)0;", "skdnn_relu_backward"
+    )
+    logistic = cupy.ElementwiseKernel(
+        "T y, T scale, T bound",
+        "T z, T l",
+        """
+        T a = fabs(z) < bound ? fabs(z) : bound;
+        T e = exp(-a);
+        l = (z > 0 ? z : (T)0) + log1p(e) - y * z;
+        T p = z >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
+        z = (p - y) * scale;
+        """,
+        "skdnn_ce_logistic",
+    )
+    softmax_exp = cupy.ElementwiseKernel(
+        "T z, T top, T bound",
+        "T e",
+        "T s = z - top; e = exp(s > -bound ? s : -bound);",
+        "skdnn_softmax_exp",
+    )
+    softmax_grad = cupy.ElementwiseKernel(
+        "T e, T y, T total, T top, T scale",
+        "T z, T l",
+        "l = y * (log(total) - (z - top)); z = (e / total - y) * scale;",
+        "skdnn_softmax_grad",
+    )
+
+    def row_scale(raw, w):
+        # w_i / sum(w) as a column, or 1 / n: d mean / d row_i.
+        n = raw.shape[0]
+        if w is None or w.shape[0] != n:
+            return raw.dtype.type(1.0 / n)
+        w = cupy.asarray(w, dtype=raw.dtype)
+        return (w / cupy.sum(w)).reshape(n, 1)
+
+    def ce_logistic(raw, Y, w, bound):
+        scale = row_scale(raw, w)
+        loss_terms = cupy.empty_like(raw)
+        logistic(Y, scale, bound, raw, loss_terms)
+        return cupy.sum(loss_terms * scale)
+
+    def ce_softmax(raw, Y, w, bound):
+        scale = row_scale(raw, w)
+        top = cupy.max(raw, axis=1, keepdims=True)
+        e = softmax_exp(raw, top, bound)
+        total = cupy.sum(e, axis=1, keepdims=True)
+        loss_terms = cupy.empty_like(raw)
+        softmax_grad(e, Y, total, top, scale, raw, loss_terms)
+        return cupy.sum(loss_terms * scale)
+
+    _CUPY_KERNELS.update(
+        adam=adam_step,
+        sgd=sgd_step,
+        bias_relu=lambda Z, b: bias_relu(b, Z),
+        relu_backward=lambda dA, A: relu_backward(A, dA),
+        ce_logistic=ce_logistic,
+        ce_softmax=ce_softmax,
+    )
     return _CUPY_KERNELS
 
 
@@ -242,8 +306,8 @@ def lookup(xp: Any, name: str) -> Any:
         operations).
     """
     namespace = getattr(xp, "__name__", "")
-    if namespace == "cupy" and name in ("adam", "sgd"):
-        return _cupy_kernels()[name]
+    if namespace == "cupy":
+        return _cupy_kernels().get(name)
     if not ENABLED or namespace != "numpy":
         return None
     return _KERNELS.get(name)
