@@ -1,5 +1,6 @@
 """Property-based tests: any shape, label type and dtype either fits or fails as documented."""
 
+import os
 import re
 import warnings
 
@@ -14,8 +15,13 @@ from skdnn import DNNClassifier
 # A batch_size above the sample count is clipped with a documented UserWarning.
 pytestmark = pytest.mark.filterwarnings("ignore:Got batch_size=.*larger than:UserWarning")
 
+# Random exploration locally; the same examples every time in CI (CI=true), so a
+# submission never fails on a draw that the previous run did not make.
 SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=bool(os.environ.get("CI")),
 )
 
 LABEL_KINDS = ["int", "str", "float", "negative_int", "object_str", "bool"]
