@@ -917,7 +917,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             order_d = backend.asarray(order, np.int64)
             if sw is not None:
                 sw_order = sw[order]
-        if order is not None:  # gather buffers, reused by every batch of the epoch
+        bufs = [None, None]  # gather buffers, reused by every batch of the epoch
+        if order is not None:
             bufs = [
                 None
                 if isinstance(A, _HostRows)
@@ -929,7 +930,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         losses_d = None
         for start in range(0, n_train, batch_size):
             stop = min(start + batch_size, n_train)
-            idx = slice(start, stop) if order is None else order_d[start:stop]
+            rows = slice(start, stop) if order is None else order[start:stop]
+            idx = rows if order is None else order_d[start:stop]
             if sw is None:
                 sw_sum = float(stop - start)
                 swb = None
@@ -940,16 +942,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 if sw_sum == 0.0:
                     continue  # nothing to learn from a batch of zero weight
                 swb = backend.take_rows(swd, idx)
-            if isinstance(Xd, _HostRows):  # X streamed: gathered on the host, then moved
-                Xb = Xd.take(slice(start, stop) if order is None else order[start:stop])
-            elif order is None:
-                Xb = backend.take_rows(Xd, idx)
-            else:
-                Xb = backend.take_rows(Xd, idx, out=bufs[0][: stop - start, ...])
-            if order is None:
-                Yb = backend.take_rows(Yd, idx)
-            else:
-                Yb = backend.take_rows(Yd, idx, out=bufs[1][: stop - start, ...])
+            Xb = _take(backend, Xd, rows, idx, bufs[0])
+            Yb = _take(backend, Yd, rows, idx, bufs[1])
             loss = net.train_step(Xb, Yb, swb, sw_sum, optimizer, opt_state)
             # Accumulate on the device: one synchronisation per epoch, not per batch.
             losses_d = loss * sw_sum if losses_d is None else losses_d + loss * sw_sum
@@ -968,10 +962,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         correct = np.empty(len(val_idx), dtype=bool)
         for start in range(0, len(val_idx), _PREDICT_CHUNK):
             rows = val_idx[start : start + _PREDICT_CHUNK]
-            if isinstance(Xd, _HostRows):
-                Xb = Xd.take(rows)
-            else:
-                Xb = backend.take_rows(Xd, backend.asarray(rows, np.int64))
+            Xb = _take(backend, Xd, rows, backend.asarray(rows, np.int64))
             P = backend.to_numpy(net.predict_proba(Xb))
             yb = y[rows]
             if out_activation == "softmax":
@@ -1056,8 +1047,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         chunks = []
         for start in range(0, n, _PREDICT_CHUNK):
             rows = slice(start, min(start + _PREDICT_CHUNK, n))
-            chunk = Xd.take(rows) if isinstance(Xd, _HostRows) else backend.take_rows(Xd, rows)
-            raw = net.forward(chunk)
+            raw = net.forward(_take(backend, Xd, rows, rows))
             if binary:
                 # P(class 0) = sigmoid(-z), not 1 - sigmoid(z): exact where p is tiny.
                 part = xp.concat(
@@ -1077,6 +1067,15 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         if not chunks:
             return np.empty((0, 2 if binary else self.n_outputs_), dtype=dtype), None
         return np.concatenate(chunks, axis=0), None
+
+
+def _take(backend, A, rows, rows_d, buf=None):
+    """Minibatch rows of ``A``: by host index ``rows`` when ``A`` is streamed from the
+    host, else by device index ``rows_d`` (into the reused buffer ``buf`` if given)."""
+    if isinstance(A, _HostRows):
+        return A.take(rows)
+    n = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+    return backend.take_rows(A, rows_d, out=None if buf is None else buf[:n, ...])
 
 
 class _HostRows:

@@ -205,7 +205,7 @@ class Network:
         raw = self.forward(X, keep=True)
         loss, dZ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, xp)
         reg = self.alpha / sw_sum if penalty else 0.0
-        axpy = _kernels.lookup(xp, "axpy")
+        axpy = _kernels.lookup(xp, "axpy") if reg else None
         coef_grads, intercept_grads = self._coef_grads, self._intercept_grads
         for i in range(len(self.coefs) - 1, -1, -1):
             W = self.coefs[i]

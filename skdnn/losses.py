@@ -158,7 +158,7 @@ class CrossEntropy:
         if out_activation == "softmax":
             raw -= xp.max(raw, axis=1, keepdims=True)
             dot = xp.sum(Y * raw, axis=1)
-            P = xp.exp(_bound_logits(raw, out_activation, xp))
+            P = xp.exp(xp.maximum(raw, -_logit_bound(xp.finfo(raw.dtype).smallest_normal)))
             total = xp.sum(P, axis=1, keepdims=True)
             P /= total
             per_row = xp.sum(Y, axis=1) * xp.log(total[:, 0]) - dot
