@@ -11,8 +11,9 @@ status=0
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python3 -c "import cupy, numpy, sklearn, torch; print('cupy', cupy.__version__, '| numpy', numpy.__version__, '| sklearn', sklearn.__version__, '| torch', torch.__version__)" || exit 1
 
-echo "== GPU tests: the CuPy backend against NumPy, persistence"
-timeout 150 python3 -m pytest -q -p no:cacheprovider -rs tests/test_backends.py || status=1
+echo "== GPU tests: the CuPy backend and its kernels against NumPy, persistence"
+timeout 150 python3 -m pytest -q -p no:cacheprovider -rs tests/test_backends.py \
+    tests/test_cuda_kernels.py || status=1
 
 echo "== the estimator suite on backend=cupy"
 SKDNN_TEST_BACKEND=cupy timeout 240 python3 -m pytest -q -p no:cacheprovider -x \

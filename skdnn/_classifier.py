@@ -409,6 +409,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_cache", None)
         return state
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "coefs_" in state:
+            self._cache = _WeightCache()
+
     # ----------------------------------------------------------------- helpers
 
     def _backend_plugin(self):
@@ -802,7 +807,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self._optimizer_state = _tree_map(backend.to_numpy, opt_state)
         self._optimizer_kind = opt_kind
         self._random_state = rng
-        self._cache = None
+        self._cache = _WeightCache()
         return self
 
     def _check_device_X(self, X, backend, reset: bool):
@@ -980,11 +985,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """A Network over the fitted weights on the fitted backend (NumPy if it is gone).
 
         On the host the network simply wraps ``coefs_``; on a device the copies are
-        cached in ``_cache``, which pickling drops.
+        kept in ``_cache`` (made at fit, filled on first use, dropped by pickling), so
+        that predicting does not change the estimator's ``__dict__``.
         """
-        cache = getattr(self, "_cache", None)
-        if cache is not None:
-            return cache
         activation = activations.registry.resolve(self.activation)
         backend = self._backend_plugin()
         if (
@@ -1000,11 +1003,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 self.out_activation_,
                 backends.NumpyBackend(),
             )
-        coefs = [backend.asarray(W, W.dtype) for W in self.coefs_]
-        intercepts = [backend.asarray(b, b.dtype) for b in self.intercepts_]
-        net = Network(coefs, intercepts, activation, None, self.out_activation_, backend)
-        self._cache = net
-        return net
+        cache = self.__dict__.get("_cache")
+        if cache is None:  # a model pickled before the cache existed
+            cache = self._cache = _WeightCache()
+        key = (self.backend, self.activation, self.out_activation_)
+        sources = (*self.coefs_, *self.intercepts_)
+        if cache.key != key or not _same_objects(cache.sources, sources):
+            coefs = [backend.asarray(W, W.dtype) for W in self.coefs_]
+            intercepts = [backend.asarray(b, b.dtype) for b in self.intercepts_]
+            cache.net = Network(coefs, intercepts, activation, None, self.out_activation_, backend)
+            cache.key, cache.sources = key, sources
+        return cache.net
 
     @property
     def _binary(self) -> bool:
@@ -1076,6 +1085,26 @@ def _take(backend, A, rows, rows_d, buf=None):
         return A.take(rows)
     n = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
     return backend.take_rows(A, rows_d, out=None if buf is None else buf[:n, ...])
+
+
+class _WeightCache:
+    """Device copies of the fitted weights (a Network), and what they were made from.
+
+    ``key`` holds the backend and the activations, ``sources`` the host weight arrays
+    themselves: another backend or other weight arrays make new copies. Arrays are
+    compared by identity, not element by element, so a change in place is not seen.
+    """
+
+    __slots__ = ("key", "net", "sources")
+
+    def __init__(self):
+        self.key = None
+        self.net = None
+        self.sources = ()
+
+
+def _same_objects(a, b) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 class _HostRows:

@@ -172,23 +172,12 @@ if numba is not None:
     }
 
 
-_CUPY_KERNELS: dict[str, Any] = {}
-
-
-def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
-    """The kernels as CuPy elementwise kernels (built once, on first use).
-
-    Same arguments and results as the Numba ones (``axpy`` excepted: CuPy's ``+=`` is one
-    launch already). Reductions (the optimizers' sum of squares, the softmax's row max
-    and sum, the loss) are separate CuPy reductions; results stay on the device, so
-    nothing synchronises. Written without a GPU at hand: ``benchmarks/gpu_check.sh``
-    runs them against the NumPy backend.
-    """
-    if _CUPY_KERNELS:
-        return _CUPY_KERNELS
-    import cupy
-
-    adam = cupy.ElementwiseKernel(
+#: The CUDA elementwise kernels, as ``cupy.ElementwiseKernel`` takes them: name ->
+#: (input parameters, output parameters, loop body). ``T`` is the parameters' dtype.
+#: Outputs are updated in place. Tests compile these with CuPy's own code generator
+#: and ``nvcc``, and run the bodies on the CPU (tests/_emulated_cupy.py).
+CUDA_KERNELS: dict[str, tuple[str, str, str]] = {
+    "skdnn_adam": (
         "T g, T c1, T c2, T lr, T eps, T reg",
         "T p, T m, T v",
         """
@@ -198,9 +187,8 @@ def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
         v = v + c2 * (gi * gi - v);
         p = pi - lr * m / (sqrt(v) + eps);
         """,
-        "skdnn_adam",
-    )
-    sgd = cupy.ElementwiseKernel(
+    ),
+    "skdnn_sgd": (
         "T g, T lr, T mu, bool nesterov, T reg",
         "T p, T vel",
         """
@@ -210,26 +198,10 @@ def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
         vel = vi;
         p = nesterov ? pi + (mu * vi - lr * gi) : pi + vi;
         """,
-        "skdnn_sgd",
-    )
-
-    def adam_step(p, g, m, v, c1, c2, lr, eps, reg):
-        sumsq = cupy.vdot(p, p)
-        adam(g, c1, c2, lr, eps, reg, p, m, v)
-        return sumsq
-
-    def sgd_step(p, g, vel, lr, mu, nesterov, reg):
-        sumsq = cupy.vdot(p, p)
-        sgd(g, lr, mu, nesterov, reg, p, vel)
-        return sumsq
-
-    bias_relu = cupy.ElementwiseKernel(
-        "T b", "T z", "T v = z + b; z = v > 0 ? v : (T)0;", "skdnn_bias_relu"
-    )
-    relu_backward = cupy.ElementwiseKernel(
-        "T a", "T d", "d = a > 0 ? d : (T)0;", "skdnn_relu_backward"
-    )
-    logistic = cupy.ElementwiseKernel(
+    ),
+    "skdnn_bias_relu": ("T b", "T z", "T v = z + b; z = v > 0 ? v : (T)0;"),
+    "skdnn_relu_backward": ("T a", "T d", "d = a > 0 ? d : (T)0;"),
+    "skdnn_ce_logistic": (
         "T y, T scale, T bound",
         "T z, T l",
         """
@@ -239,20 +211,54 @@ def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
         T p = z >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
         z = (p - y) * scale;
         """,
-        "skdnn_ce_logistic",
-    )
-    softmax_exp = cupy.ElementwiseKernel(
+    ),
+    "skdnn_softmax_exp": (
         "T z, T top, T bound",
         "T e",
         "T s = z - top; e = exp(s > -bound ? s : -bound);",
-        "skdnn_softmax_exp",
-    )
-    softmax_grad = cupy.ElementwiseKernel(
+    ),
+    "skdnn_softmax_grad": (
         "T e, T y, T total, T top, T scale",
         "T z, T l",
         "l = y * (log(total) - (z - top)); z = (e / total - y) * scale;",
-        "skdnn_softmax_grad",
-    )
+    ),
+}
+
+_CUPY_KERNELS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _cupy_kernels(cupy: Any) -> dict[str, Any]:
+    """The kernels for CuPy arrays, built from :data:`CUDA_KERNELS` once per module.
+
+    Same arguments and results as the Numba ones (``axpy`` excepted: CuPy's ``+=`` is one
+    launch already). Reductions (the optimizers' sum of squares, the softmax's row max
+    and sum, the loss) are separate CuPy reductions; results stay on the device, so
+    nothing synchronises.
+
+    Parameters
+    ----------
+    cupy : module
+        The ``cupy`` module.
+
+    Returns
+    -------
+    dict
+        Kernel name -> callable.
+    """
+    entry = _CUPY_KERNELS.get(id(cupy))
+    if entry is not None and entry[0] is cupy:
+        return entry[1]
+    k = {name: cupy.ElementwiseKernel(*spec, name) for name, spec in CUDA_KERNELS.items()}
+
+    def adam_step(p, g, m, v, c1, c2, lr, eps, reg):
+        sumsq = cupy.vdot(p, p)
+        k["skdnn_adam"](g, c1, c2, lr, eps, reg, p, m, v)
+        return sumsq
+
+    def sgd_step(p, g, vel, lr, mu, nesterov, reg):
+        sumsq = cupy.vdot(p, p)
+        k["skdnn_sgd"](g, lr, mu, nesterov, reg, p, vel)
+        return sumsq
 
     def row_scale(raw, w):
         # w_i / sum(w) as a column, or 1 / n: d mean / d row_i.
@@ -265,27 +271,49 @@ def _cupy_kernels() -> dict[str, Any]:  # pragma: no cover - needs a CUDA device
     def ce_logistic(raw, Y, w, bound):
         scale = row_scale(raw, w)
         loss_terms = cupy.empty_like(raw)
-        logistic(Y, scale, bound, raw, loss_terms)
+        k["skdnn_ce_logistic"](Y, scale, bound, raw, loss_terms)
         return cupy.sum(loss_terms * scale)
 
     def ce_softmax(raw, Y, w, bound):
         scale = row_scale(raw, w)
         top = cupy.max(raw, axis=1, keepdims=True)
-        e = softmax_exp(raw, top, bound)
+        e = k["skdnn_softmax_exp"](raw, top, bound)
         total = cupy.sum(e, axis=1, keepdims=True)
         loss_terms = cupy.empty_like(raw)
-        softmax_grad(e, Y, total, top, scale, raw, loss_terms)
+        k["skdnn_softmax_grad"](e, Y, total, top, scale, raw, loss_terms)
         return cupy.sum(loss_terms * scale)
 
-    _CUPY_KERNELS.update(
-        adam=adam_step,
-        sgd=sgd_step,
-        bias_relu=lambda Z, b: bias_relu(b, Z),
-        relu_backward=lambda dA, A: relu_backward(A, dA),
-        ce_logistic=ce_logistic,
-        ce_softmax=ce_softmax,
-    )
-    return _CUPY_KERNELS
+    built = {
+        "adam": adam_step,
+        "sgd": sgd_step,
+        "bias_relu": lambda Z, b: k["skdnn_bias_relu"](b, Z),
+        "relu_backward": lambda dA, A: k["skdnn_relu_backward"](A, dA),
+        "ce_logistic": ce_logistic,
+        "ce_softmax": ce_softmax,
+    }
+    _CUPY_KERNELS[id(cupy)] = (cupy, built)
+    return built
+
+
+def sumsq(x: Any, xp: Any) -> Any:
+    """``sum(x ** 2)`` over all elements, as a 0-d array of ``xp`` (no host sync).
+
+    ``vecdot`` where the namespace has it (NumPy 2, the array API); CuPy has ``vdot``
+    only.
+
+    Parameters
+    ----------
+    x : array
+    xp : module
+        The array namespace of ``x``.
+
+    Returns
+    -------
+    array of shape ()
+    """
+    flat = xp.reshape(x, (-1,))
+    vecdot = getattr(xp, "vecdot", None)
+    return vecdot(flat, flat) if vecdot is not None else xp.vdot(flat, flat)
 
 
 def lookup(xp: Any, name: str) -> Any:
@@ -307,7 +335,7 @@ def lookup(xp: Any, name: str) -> Any:
     """
     namespace = getattr(xp, "__name__", "")
     if namespace == "cupy":
-        return _cupy_kernels().get(name)
+        return _cupy_kernels(xp).get(name)
     if not ENABLED or namespace != "numpy":
         return None
     return _KERNELS.get(name)

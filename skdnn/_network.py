@@ -221,7 +221,7 @@ class Network:
                 dA = mm(dZ, W.T, out=self._deltas[i - 1][:n, ...])
                 dZ = self.activation.derivative(A_prev, dA, xp)
         if reg:
-            sumsq = sum(xp.vecdot(xp.reshape(W, (-1,)), xp.reshape(W, (-1,))) for W in self.coefs)
+            sumsq = sum(_kernels.sumsq(W, xp) for W in self.coefs)
             loss = loss + (0.5 * reg) * sumsq
         if self._flat is not None:
             return loss, list(self._flat_grads)

@@ -48,8 +48,7 @@ def _flat(a: Any) -> Any:
 
 def _penalized(p: Any, g: Any, reg: float, xp: Any) -> tuple[Any, Any]:
     """Without a fused kernel: the gradient plus ``reg * p``, and ``sum(p ** 2)``."""
-    flat = xp.reshape(p, (-1,))
-    return g + reg * p, xp.vecdot(flat, flat)
+    return g + reg * p, _kernels.sumsq(p, xp)
 
 
 @registry.register("sgd")

@@ -5,15 +5,33 @@ default of every ``DNNClassifier`` the tests build, so the whole suite exercises
 array API code path; a call outside the standard fails there just as it would on a GPU.
 Tests of NumPy-only features (sparse input, the fused kernels, the flat parameter
 layout) carry the ``numpy_only`` mark and are skipped on other backends.
+
+``SKDNN_TEST_BACKEND=emulated_cupy`` runs the suite on ``backend="cupy"`` with the CPU
+stand-in for CuPy in ``tests/emulated`` (see its docstring): the CuPy code path, its
+kernels included, on a machine without a GPU. The stand-in is put first on ``sys.path``
+and ``PYTHONPATH``, so worker processes import it too.
 """
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
 from skdnn import DNNClassifier
 
 BACKEND = os.environ.get("SKDNN_TEST_BACKEND", "numpy")
+EMULATED_CUPY = str(Path(__file__).parent / "emulated")
+# The stand-in is a package named ``cupy``: collecting it would import it as CuPy.
+collect_ignore = ["emulated"]
+
+if BACKEND == "emulated_cupy":
+    sys.modules.pop("cupy", None)
+    sys.path.insert(0, EMULATED_CUPY)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [EMULATED_CUPY, os.environ.get("PYTHONPATH")])
+    )
+    BACKEND = "cupy"
 
 
 def pytest_configure(config):

@@ -1,0 +1,357 @@
+"""The CuPy backend's kernels and code path, checked without a GPU.
+
+* The CUDA elementwise kernels (``skdnn._kernels.CUDA_KERNELS``) are turned into CUDA
+  source by CuPy's own code generator and compiled with ``nvcc`` for an H100
+  (``sm_90``): needs CuPy importable (no device) and ``nvcc`` on PATH.
+* The names the CPU stand-in for CuPy (``tests/emulated/cupy``) allows, and their
+  keyword arguments, exist in the installed CuPy: needs CuPy.
+* Through the stand-in, which runs the kernel bodies compiled by g++: every fused
+  kernel against the plain array operations it replaces, and ``backend="cupy"`` fits
+  against ``backend="numpy"``: needs g++.
+"""
+
+import importlib.util
+import inspect
+import pickle
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+
+from skdnn import DNNClassifier, _kernels, activations, losses, optimizers
+from skdnn.backends import CupyBackend
+
+EMULATED = Path(__file__).parent / "emulated" / "cupy" / "__init__.py"
+
+# How skdnn calls each kernel: "a" an array (its ndim), "s" a scalar. The
+# cross-entropy kernels take ``scale`` as a scalar (no sample weights) or a column.
+LAYOUTS = {
+    "skdnn_adam": [(1, "s", "s", "s", "s", "s", 1, 1, 1)],
+    "skdnn_sgd": [(1, "s", "s", "s", "s", 1, 1)],
+    "skdnn_bias_relu": [(2, 2)],
+    "skdnn_relu_backward": [(2, 2)],
+    "skdnn_ce_logistic": [(2, "s", "s", 2, 2), (2, 2, "s", 2, 2)],
+    "skdnn_softmax_exp": [(2, 2, "s", 2)],
+    "skdnn_softmax_grad": [(2, 2, 2, 2, "s", 2, 2), (2, 2, 2, 2, 2, 2, 2)],
+}
+
+
+def _load_emulated():
+    spec = importlib.util.spec_from_file_location("cupy", EMULATED)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    """The CPU stand-in for CuPy (not installed as ``cupy``)."""
+    if shutil.which("g++") is None:
+        pytest.skip("g++ is not on PATH: the emulated kernels cannot be compiled")
+    return _load_emulated()
+
+
+@pytest.fixture(params=["stand-in", "gpu"])
+def cp(request, monkeypatch):
+    """``cupy`` for the test: the stand-in (as ``import cupy``), or CuPy on a real GPU."""
+    if request.param == "gpu":
+        cupy = _real_cupy()
+        reason = CupyBackend().unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        return cupy
+    module = request.getfixturevalue("stand_in")
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    return module
+
+
+def _real_cupy():
+    """The installed CuPy (importable without a device), or skip."""
+    if importlib.util.find_spec("cupy") is None:
+        pytest.skip("CuPy is not installed (pip install cupy-cuda12x)")
+    import cupy
+
+    if getattr(cupy, "EMULATED", False):
+        pytest.skip("`cupy` is the CPU stand-in here; this check needs the real CuPy")
+    return cupy
+
+
+# ------------------------------------------------- CUDA source, compiled with nvcc
+
+
+def test_layouts_cover_every_kernel():
+    assert set(LAYOUTS) == set(_kernels.CUDA_KERNELS)
+    for name, (ins, outs, _) in _kernels.CUDA_KERNELS.items():
+        n_params = len(ins.split(",")) + len(outs.split(","))
+        assert all(len(layout) == n_params for layout in LAYOUTS[name]), name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(_kernels.CUDA_KERNELS))
+def test_cuda_kernel_compiles_with_nvcc(name, dtype, tmp_path):
+    cupy = _real_cupy()
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc is not on PATH")
+    try:
+        from cupy._core import _carray, _scalar, core
+        from cupy._core import _kernel as K
+
+        generate = K._get_elementwise_kernel_code
+        options = core.assemble_cupy_compiler_options(())
+    except (ImportError, AttributeError) as exc:  # private API of CuPy 14
+        pytest.skip(f"this CuPy has no code generator API as CuPy 14: {exc}")
+    kernel = cupy.ElementwiseKernel(*_kernels.CUDA_KERNELS[name], name)
+    dt = np.dtype(dtype)
+    for layout in LAYOUTS[name]:
+        infos, in_dtypes, out_dtypes = [], [], []
+        for k, (param, kind) in enumerate(zip(kernel.in_params + kernel.out_params, layout)):
+            param_dtype = param.dtype if param.dtype is not None else dt
+            if kind == "s":
+                infos.append(K._ArgInfo(3, _scalar.CScalar, param_dtype, 0, True, True))
+            else:
+                infos.append(K._ArgInfo(1, cupy.ndarray, param_dtype, kind, True, True))
+            is_array = kind != "s"
+            (in_dtypes if k < kernel.nin else out_dtypes).append(dt if is_array else None)
+        ndim = max(kind for kind in layout if kind != "s")
+        infos.append(K._ArgInfo(2, _carray.Indexer, None, ndim, True, True))
+        # Type variables resolved from the array arguments, as a call would.
+        _, _, type_map = kernel._decide_params_type(tuple(in_dtypes), tuple(out_dtypes))
+        code = generate(
+            tuple(infos), type_map, kernel.params, kernel.operation, name, kernel.preamble
+        )
+        source = tmp_path / f"{name}.cu"
+        source.write_text("#include <cupy/carray.cuh>\n" + code)
+        proc = subprocess.run(
+            [nvcc, "-arch=sm_90", "--ptx", "-o", str(tmp_path / "k.ptx"), str(source), *options],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, f"{name} {layout}:\n{code}\n{proc.stderr}"
+        assert f".entry {name}" in (tmp_path / "k.ptx").read_text()
+
+
+def test_emulated_names_exist_in_cupy():
+    cupy = _real_cupy()
+    stand_in = _load_emulated()
+    names = [*stand_in.FUNCTIONS, *stand_in.HOST_INPUT, *stand_in._UFUNCS, *stand_in.OTHER]
+    missing = [n for n in names if not hasattr(cupy, n)]
+    assert not missing, f"the stand-in allows names CuPy lacks: {missing}"
+    for name, allowed in {**stand_in.FUNCTIONS, **stand_in.HOST_INPUT}.items():
+        try:
+            params = inspect.signature(getattr(cupy, name)).parameters
+        except (TypeError, ValueError):  # a compiled function without a signature
+            continue
+        assert set(allowed) <= set(params), (name, set(allowed) - set(params))
+
+
+# ----------------------------------------------------------- the stand-in itself
+
+
+def test_stand_in_refuses_what_cupy_refuses(stand_in):
+    xd = stand_in.asarray(np.ones((2, 3), np.float32))
+    host = np.ones((3, 2), np.float32)
+    with pytest.raises(TypeError, match="host array"):
+        stand_in.matmul(xd, host)
+    with pytest.raises(TypeError, match="host array"):
+        xd + host.T
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        stand_in.take(xd, stand_in.asarray(np.array([0])), axis=0, mode="clip")
+    with pytest.raises(AttributeError):
+        stand_in.vecdot  # noqa: B018 - CuPy 14 has no vecdot
+    kernel = stand_in.ElementwiseKernel("T x", "T y", "y = x + 1;", "k")
+    with pytest.raises(TypeError, match="Type is mismatched"):
+        kernel(stand_in.asarray(np.ones(3, np.float64)), stand_in.empty(3, np.float32))
+    with pytest.raises(ValueError, match="Out shape"):
+        kernel(xd, stand_in.empty((3,), np.float32))
+    y = kernel(xd)
+    assert type(y) is stand_in.ndarray and y.dtype == np.float32
+    assert_allclose(stand_in.asnumpy(y), 2.0)
+    assert type(stand_in.asnumpy(y)) is np.ndarray
+
+
+def test_stand_in_writes_strided_outputs(stand_in):
+    kernel = stand_in.ElementwiseKernel("T x, T s", "T y", "y = y * s + x;", "k2")
+    x = stand_in.asarray(np.arange(6, dtype=np.float64).reshape(2, 3))
+    y = stand_in.asarray(np.ones((3, 2)))
+    assert kernel(x, 2.0, y.T) is not None
+    assert_allclose(stand_in.asnumpy(y), np.arange(6).reshape(2, 3).T + 2.0)
+
+
+# ------------------------------------------------ kernels against plain operations
+
+
+@pytest.fixture
+def plain(monkeypatch):
+    """NumPy without the Numba kernels: the plain array operations."""
+    monkeypatch.setattr(_kernels, "ENABLED", False)
+
+
+def _to(xp, arrays):
+    # A copy on either side: the updates happen in place.
+    return [xp.asarray(a.copy()) for a in arrays]
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-6), (np.float64, 1e-13)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimizers.Adam(learning_rate_init=0.01),
+        lambda: optimizers.SGD(learning_rate_init=0.1, nesterovs_momentum=True),
+        lambda: optimizers.SGD(learning_rate_init=0.1, nesterovs_momentum=False),
+    ],
+    ids=["adam", "sgd-nesterov", "sgd"],
+)
+def test_optimizer_kernels(cp, plain, make, dtype, rtol):
+    rng = np.random.RandomState(0)
+    shapes = [(7, 5), (5,)]
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(3)]
+    results = {}
+    for xp in (np, cp):
+        opt = make()
+        params = _to(xp, start)
+        state = opt.init(params, xp)
+        sums = [opt.step(params, _to(xp, g), state, xp, l2=(0.3, 1)) for g in grads]
+        results[xp.__name__] = ([np.asarray(xp.asnumpy(p)) if xp is cp else p
+                                 for p in params], [float(s) for s in sums])  # fmt: skip
+    (ref, ref_sums), (got, got_sums) = results["numpy"], results["cupy"]
+    assert got_sums == pytest.approx(ref_sums, rel=rtol)
+    for a, b in zip(got, ref):
+        assert a.dtype == dtype
+        assert_allclose(a, b, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_kernels(cp, plain, dtype):
+    rng = np.random.RandomState(0)
+    Z, dA = (rng.standard_normal((6, 4)).astype(dtype) for _ in range(2))
+    b = rng.standard_normal(4).astype(dtype)
+    relu = activations.ReLU()
+    A_ref = relu.forward_with_bias(Z.copy(), b, np)
+    dZ_ref = relu.derivative(A_ref, dA.copy(), np)
+    A = relu.forward_with_bias(cp.asarray(Z), cp.asarray(b), cp)
+    dZ = relu.derivative(A, cp.asarray(dA), cp)
+    assert type(A) is cp.ndarray
+    assert_allclose(cp.asnumpy(A), A_ref, rtol=0, atol=0)
+    assert_allclose(cp.asnumpy(dZ), dZ_ref, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("link, n_out", [("softmax", 4), ("logistic", 1), ("logistic", 3)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_kernels(cp, plain, dtype, rtol, link, n_out, weighted):
+    rng = np.random.RandomState(0)
+    raw = (rng.standard_normal((7, n_out)) * 3).astype(dtype)
+    raw[0, 0], raw[1, -1] = 300.0, -300.0  # confident rows take the bounded path
+    if link == "softmax":
+        Y = np.eye(n_out, dtype=dtype)[rng.randint(0, n_out, 7)]
+    else:
+        Y = rng.randint(0, 2, (7, n_out)).astype(dtype)
+    sw = rng.uniform(0.1, 2.0, 7).astype(dtype) if weighted else None
+    loss = losses.CrossEntropy()
+    ref_value, ref_grad = loss.value_and_gradient(raw.copy(), Y, sw, link, np)
+    value, grad = loss.value_and_gradient(
+        *_to(cp, [raw, Y]), None if sw is None else cp.asarray(sw), link, cp
+    )
+    assert type(grad) is cp.ndarray and grad.dtype == dtype
+    assert float(value) == pytest.approx(float(ref_value), rel=rtol)
+    assert_allclose(cp.asnumpy(grad), ref_grad, rtol=rtol, atol=1e-7)
+
+
+# -------------------------------------------- backend="cupy" against backend="numpy"
+
+
+class _PlainMomentum:
+    """A third-party optimizer: no fused kernel, so the L2 penalty takes the array path."""
+
+    def init(self, params, xp):
+        return {"v": [xp.zeros_like(p) for p in params]}
+
+    def step(self, params, grads, state, xp):
+        for p, g, v in zip(params, grads, state["v"]):
+            v *= 0.9
+            v -= 0.05 * g
+            p += v
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(solver="adam", alpha=1e-3),
+        dict(solver="sgd", nesterovs_momentum=True, alpha=1e-2, learning_rate_init=0.05),
+        dict(solver="sgd", nesterovs_momentum=False, alpha=1e-2, learning_rate_init=0.05),
+        dict(solver=_PlainMomentum(), alpha=1e-2, activation="tanh"),
+        dict(activation="logistic", loss="mse"),
+        dict(early_stopping=True, validation_fraction=0.2),
+    ],
+    ids=["adam", "sgd-nesterov", "sgd", "third-party-solver", "logistic-mse", "early-stop"],
+)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cupy_backend_fits_like_numpy(cp, params, n_classes):
+    X, y = make_classification(120, 6, n_informative=4, n_classes=n_classes, random_state=0)
+    X = X.astype(np.float32)
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    common = dict(hidden_layer_sizes=(8, 8), max_iter=6, batch_size=32, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cpu = DNNClassifier(**common, **params).fit(X, y, sample_weight=sw)
+        gpu = DNNClassifier(backend="cupy", **common, **params).fit(X, y, sample_weight=sw)
+    for a, b in zip(gpu.coefs_ + gpu.intercepts_, cpu.coefs_ + cpu.intercepts_):
+        assert type(a) is np.ndarray and a.dtype == np.float32
+        assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert gpu.loss_curve_ == pytest.approx(cpu.loss_curve_, rel=1e-4)
+    assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-5)
+    # Device input answers on the device.
+    Xd = cp.asarray(X)
+    assert type(gpu.predict_proba(Xd)) is cp.ndarray
+    assert_allclose(cp.asnumpy(gpu.predict_proba(Xd)), gpu.predict_proba(X), atol=1e-6)
+
+
+def test_cupy_backend_streams_rows_when_device_is_small(cp, monkeypatch):
+    X, y = make_classification(200, 5, random_state=0)
+    X = X.astype(np.float32)
+    common = dict(hidden_layer_sizes=(6,), max_iter=4, batch_size=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        whole = DNNClassifier(backend="cupy", **common).fit(X, y)
+        if getattr(cp, "EMULATED", False):
+            monkeypatch.setattr(cp.cuda.runtime, "free_bytes", X.nbytes // 4)
+        else:
+            monkeypatch.setattr(CupyBackend, "fits", lambda self, X: False)
+        assert not CupyBackend().fits(X)
+        streamed = DNNClassifier(backend="cupy", **common).fit(X, y)
+    for a, b in zip(streamed.coefs_, whole.coefs_):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_device_weight_cache_follows_backend_and_weights(cp):
+    X, y = make_classification(60, 4, random_state=0)
+    X = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DNNClassifier((5,), backend="cupy", max_iter=3, random_state=0).fit(X, y)
+    before = dict(clf.__dict__)
+    proba = clf.predict_proba(X)
+    assert clf.__dict__ == before  # the cache is filled, not added
+    assert clf._cache.net.xp is cp
+    # New weight arrays: new device copies, not the stale ones.
+    clf.coefs_ = [W * 2 for W in clf.coefs_]
+    doubled = clf.predict_proba(X)
+    assert not np.allclose(doubled, proba)
+    clf.set_params(backend="numpy")
+    assert_allclose(clf.predict_proba(X), doubled, atol=1e-6)
+    clf.set_params(backend="cupy")
+    assert_allclose(clf.predict_proba(X), doubled, atol=1e-6)
+    assert clf._cache.net.xp is cp
+    # Pickling drops the copies and gives the loaded model an empty cache.
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert loaded._cache.net is None
+    assert_allclose(loaded.predict_proba(X), doubled, atol=1e-6)
