@@ -12,7 +12,9 @@ kernels included, on a machine without a GPU. The stand-in is put first on ``sys
 and ``PYTHONPATH``, so worker processes import it too.
 """
 
+import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -60,3 +62,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "numpy_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def cupy_or_stand_in(monkeypatch):
+    """CuPy where a GPU answers, else the CPU stand-in, importable as ``cupy``."""
+    from skdnn.backends import CupyBackend
+
+    if importlib.util.find_spec("cupy") is not None and not CupyBackend().unavailable_reason():
+        import cupy
+
+        return cupy
+    if shutil.which("g++") is None:
+        pytest.skip("no GPU, and no g++ for the CPU stand-in for CuPy")
+    from _stand_in import load_cupy_stand_in
+
+    module = load_cupy_stand_in()
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    return module

@@ -17,18 +17,16 @@ import shutil
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _stand_in import load_cupy_stand_in
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from skdnn import DNNClassifier, _kernels, activations, losses, optimizers
 from skdnn.backends import CupyBackend
-
-EMULATED = Path(__file__).parent / "emulated" / "cupy" / "__init__.py"
 
 # How skdnn calls each kernel: "a" an array (its ndim), "s" a scalar. The
 # cross-entropy kernels take ``scale`` as a scalar (no sample weights) or a column.
@@ -43,19 +41,12 @@ LAYOUTS = {
 }
 
 
-def _load_emulated():
-    spec = importlib.util.spec_from_file_location("cupy", EMULATED)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def stand_in():
     """The CPU stand-in for CuPy (not installed as ``cupy``)."""
     if shutil.which("g++") is None:
         pytest.skip("g++ is not on PATH: the emulated kernels cannot be compiled")
-    return _load_emulated()
+    return load_cupy_stand_in()
 
 
 @pytest.fixture(params=["stand-in", "gpu"])
@@ -140,7 +131,7 @@ def test_cuda_kernel_compiles_with_nvcc(name, dtype, tmp_path):
 
 def test_emulated_names_exist_in_cupy():
     cupy = _real_cupy()
-    stand_in = _load_emulated()
+    stand_in = load_cupy_stand_in()
     names = [*stand_in.FUNCTIONS, *stand_in.HOST_INPUT, *stand_in._UFUNCS, *stand_in.OTHER]
     missing = [n for n in names if not hasattr(cupy, n)]
     assert not missing, f"the stand-in allows names CuPy lacks: {missing}"
@@ -355,3 +346,14 @@ def test_device_weight_cache_follows_backend_and_weights(cp):
     loaded = pickle.loads(pickle.dumps(clf))
     assert loaded._cache.net is None
     assert_allclose(loaded.predict_proba(X), doubled, atol=1e-6)
+
+
+def test_stand_in_arrays_do_not_become_numpy_implicitly(stand_in):
+    xd = stand_in.asarray(np.arange(4.0))
+    with pytest.raises(TypeError, match="Implicit conversion to a NumPy array"):
+        np.asarray(xd)
+    assert_allclose(np.sum(xd).get(), 6.0)  # dispatched to the device, as CuPy does
+    with pytest.raises(TypeError):
+        np.unique(xd)  # no cupy.unique in the stand-in: NumPy finds no implementation
+    assert type(xd.reshape(2, 2).T) is stand_in.ndarray
+    assert type(xd[1:]) is stand_in.ndarray and float(xd[1:].sum()) == 6.0

@@ -2,24 +2,24 @@
 
 Importable as ``cupy`` when this folder's parent is on ``sys.path`` (``conftest.py``
 puts it there for ``SKDNN_TEST_BACKEND=emulated_cupy``, and in ``PYTHONPATH`` so that
-worker processes see it too). Arrays are NumPy arrays of their own type, and the
-kernels run on the CPU; what it holds to is what CuPy would refuse:
+worker processes see it too). Device arrays wrap NumPy arrays and the kernels run on
+the CPU; what it holds to is what CuPy would refuse:
 
 * only the names skdnn may call, each one present in real CuPy and taking only the
   keyword arguments CuPy's function takes (read off CuPy 14.2;
   ``tests/test_cuda_kernels.py`` checks the lists against an installed CuPy);
-* device arrays are their own type: a host ``numpy.ndarray`` in a device operation
-  raises ``TypeError``, as in CuPy; host data enters through ``asarray`` (a copy) and
-  leaves through ``asnumpy``;
+* device arrays are not NumPy arrays: a host ``numpy.ndarray`` in a device operation
+  raises ``TypeError``, and so does ``numpy.asarray`` of a device array (with CuPy's
+  message); host data enters through ``asarray`` (a copy) and leaves through
+  ``asnumpy`` or ``.get()``; NumPy functions called on a device array dispatch only to
+  names CuPy has;
 * ``ElementwiseKernel`` follows CuPy's rules for its arguments (one dtype per type
   letter, decided by the array arguments, outputs first; scalars cast to it; an array
   of another dtype raises ``TypeError``; outputs must have the broadcast shape) and runs
   the loop body itself, compiled as C++ by the system's ``g++``.
 
-What it cannot check: implicit conversion of a device array by ``numpy.asarray`` (a
-subclass of ``numpy.ndarray`` cannot refuse it), that the bodies compile as CUDA
-(``test_cuda_kernels.py`` does that with CuPy's code generator and ``nvcc``), speed,
-and device memory.
+What it cannot check: that the bodies compile as CUDA (``test_cuda_kernels.py`` does
+that with CuPy's code generator and ``nvcc``), speed, and device memory.
 """
 
 from __future__ import annotations
@@ -40,9 +40,29 @@ EMULATED = True
 
 # -------------------------------------------------------------------------- arrays
 
+_NO_IMPLICIT = (
+    "Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
+    "construct a NumPy array explicitly."
+)  # CuPy's own message
 
-class ndarray(np.ndarray):  # noqa: N801 - CuPy's name
-    """A device array: a NumPy array that refuses to mix with host arrays."""
+
+class ndarray:  # noqa: N801 - CuPy's name
+    """A device array: holds a NumPy array, refuses to become or mix with host arrays.
+
+    ``numpy.asarray(x)`` raises ``TypeError`` (as CuPy); NumPy functions and ufuncs
+    called on it dispatch to this module's version (as CuPy's ``__array_function__``
+    does), or fail when CuPy has none. Attributes and methods are the NumPy array's,
+    with array results kept on the device.
+    """
+
+    __slots__ = ("_a",)
+    __hash__ = None
+
+    def __init__(self, a):
+        self._a = a
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(_NO_IMPLICIT)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         out = kwargs.get("out")
@@ -55,18 +75,98 @@ class ndarray(np.ndarray):  # noqa: N801 - CuPy's name
         return _up_all(result)
 
     def __array_function__(self, func, types_, args, kwargs):
-        _check_device(_leaves((args, kwargs)), func.__name__)
-        result = func(*_down_all(args), **_down_all(kwargs))
-        out = kwargs.get("out")
-        return out if out is not None else _up_all(result)
+        ours = globals().get(func.__name__)
+        if not callable(ours) or func.__name__ not in _DISPATCHED:
+            return NotImplemented  # NumPy raises TypeError, as for CuPy
+        return ours(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attr = getattr(self._a, name)
+        if not callable(attr):
+            return _up_all(attr) if isinstance(attr, np.ndarray) else attr
+
+        def method(*args, **kwargs):
+            _check_device(_leaves((args, kwargs)), name)
+            out = kwargs.get("out")
+            result = attr(*_down_all(args), **_down_all(kwargs))
+            return out if out is not None else _up_all(result)
+
+        return method
 
     def get(self):
         """Copy to the host, as ``cupy.ndarray.get``."""
-        return np.array(self.view(np.ndarray))
+        return self._a.copy()
+
+    def __repr__(self):
+        return repr(self._a)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (_up_all(x) for x in self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __index__(self):
+        return self._a.__index__()
+
+    def __getitem__(self, key):
+        return _up_all(self._a[_down_all(key)])
+
+    def __setitem__(self, key, value):
+        # CuPy copies host values in on assignment.
+        self._a[_down_all(key)] = _down(value)
+
+
+def _binary(name):
+    def op(self, other):
+        _check_device((other,), name)
+        result = getattr(self._a, name)(_down(other))
+        return result if result is NotImplemented else _up_all(result)
+
+    return op
+
+
+def _inplace(name):
+    def op(self, other):
+        _check_device((other,), name)
+        getattr(self._a, name)(_down(other))
+        return self
+
+    return op
+
+
+def _unary(name):
+    def op(self):
+        return _up_all(getattr(self._a, name)())
+
+    return op
+
+
+for _op in ("add", "sub", "mul", "truediv", "floordiv", "pow", "matmul", "mod", "and", "or",
+            "xor"):  # fmt: skip
+    setattr(ndarray, f"__{_op}__", _binary(f"__{_op}__"))
+    setattr(ndarray, f"__r{_op}__", _binary(f"__r{_op}__"))
+    setattr(ndarray, f"__i{_op}__", _inplace(f"__i{_op}__"))
+for _op in ("lt", "le", "gt", "ge", "eq", "ne"):
+    setattr(ndarray, f"__{_op}__", _binary(f"__{_op}__"))
+for _op in ("neg", "pos", "abs", "invert"):
+    setattr(ndarray, f"__{_op}__", _unary(f"__{_op}__"))
+del _op
 
 
 def _down(x):
-    return x.view(np.ndarray) if isinstance(x, ndarray) else x
+    return x._a if isinstance(x, ndarray) else x
 
 
 def _down_all(x):
@@ -81,10 +181,10 @@ def _up_all(x):
     # CuPy answers device arrays, 0-d ones for reductions, never NumPy scalars.
     if isinstance(x, tuple):
         return tuple(_up_all(v) for v in x)
-    if type(x) is np.ndarray:
-        return x.view(ndarray)
+    if isinstance(x, np.ndarray):
+        return ndarray(x)
     if isinstance(x, np.generic):
-        return np.asarray(x).view(ndarray)
+        return ndarray(np.asarray(x))
     return x
 
 
@@ -101,7 +201,7 @@ def _leaves(x):
 
 def _check_device(objs, what):
     for x in _leaves(tuple(objs)):
-        if isinstance(x, np.ndarray) and not isinstance(x, ndarray):
+        if isinstance(x, np.ndarray):
             raise TypeError(
                 f"Unsupported type {type(x)} in cupy.{what}: a host array in a device "
                 "operation (CuPy does not convert implicitly)"
@@ -176,8 +276,9 @@ def _device_function(name, allowed, host_input=False):
             kwargs.pop("blocking", None)
             data = args[0]
             if not isinstance(data, ndarray):
-                data = np.array(data, dtype=kwargs.get("dtype"), copy=True)
-            return _up_all(func(_down(data), *_down_all(args[1:]), **_down_all(kwargs)))
+                data = ndarray(np.array(data, dtype=kwargs.get("dtype"), copy=True))
+            result = func(_down(data), *_down_all(args[1:]), **_down_all(kwargs))
+            return data if result is _down(data) else _up_all(result)
         _check_device(_leaves((args, kwargs)), name)
         out = kwargs.get("out")
         result = func(*_down_all(args), **_down_all(kwargs))
@@ -194,11 +295,13 @@ for _name, _kw in FUNCTIONS.items():
 for _name, _kw in HOST_INPUT.items():
     globals()[_name] = _device_function(_name, _kw, host_input=True)
 del _name, _kw
+#: What NumPy functions called on a device array dispatch to (CuPy's __array_function__).
+_DISPATCHED = frozenset((*_UFUNCS, *FUNCTIONS, *HOST_INPUT))
 
 
 def asnumpy(a, stream=None, order="C", out=None, *, blocking=True):
     """Copy ``a`` to the host (a new NumPy array), as ``cupy.asnumpy``."""
-    host = np.array(_down(a), order=order)
+    host = np.array(_down(a), order=order)  # a host array is accepted, as by CuPy
     if out is None:
         return host
     out[...] = host
@@ -355,7 +458,7 @@ class ElementwiseKernel:
         for out in outs:
             if out.shape != shape:
                 raise ValueError("Out shape is mismatched")
-        outs += [np.empty(shape, dtypes[nin + k]).view(ndarray) for k in range(len(outs), nout)]
+        outs += [ndarray(np.empty(shape, dtypes[nin + k])) for k in range(len(outs), nout)]
         buffers, scalar = [], []
         for value, dt in zip(ins, dtypes):
             if isinstance(value, ndarray):
@@ -366,7 +469,9 @@ class ElementwiseKernel:
                 scalar.append(True)
         for out in outs:
             # A contiguous output is written in place; any other through a copy.
-            buffers.append(_down(out) if out.flags.c_contiguous else np.ascontiguousarray(out))
+            buffers.append(
+                _down(out) if out.flags.c_contiguous else np.ascontiguousarray(_down(out))
+            )
             scalar.append(False)
         lib = _compile(self._source(dtypes, scalar))
         pointers = (ctypes.c_void_p * len(buffers))(*(b.ctypes.data for b in buffers))
