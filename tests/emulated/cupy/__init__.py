@@ -319,6 +319,9 @@ class _Runtime:
     def memGetInfo(self):  # noqa: N802 - CuPy's name
         return self.free_bytes, 2 * self.free_bytes
 
+    def deviceSynchronize(self):  # noqa: N802 - CuPy's name
+        return None
+
 
 cuda = types.SimpleNamespace(runtime=_Runtime())
 
