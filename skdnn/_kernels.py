@@ -250,13 +250,14 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
         return entry[1]
     k = {name: cupy.ElementwiseKernel(*spec, name) for name, spec in CUDA_KERNELS.items()}
 
+    # The sum of squares feeds the L2 term of the loss only: no reduction without it.
     def adam_step(p, g, m, v, c1, c2, lr, eps, reg):
-        sumsq = cupy.vdot(p, p)
+        sumsq = cupy.vdot(p, p) if reg else 0.0
         k["skdnn_adam"](g, c1, c2, lr, eps, reg, p, m, v)
         return sumsq
 
     def sgd_step(p, g, vel, lr, mu, nesterov, reg):
-        sumsq = cupy.vdot(p, p)
+        sumsq = cupy.vdot(p, p) if reg else 0.0
         k["skdnn_sgd"](g, lr, mu, nesterov, reg, p, vel)
         return sumsq
 
