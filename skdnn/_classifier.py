@@ -37,14 +37,6 @@ __all__ = ["DNNClassifier"]
 # enough that the activations of a chunk stay in cache-friendly, bounded memory.
 _PREDICT_CHUNK = 4096
 
-_DTYPES = {
-    "float32": np.float32,
-    "float64": np.float64,
-    np.float32: np.float32,
-    np.float64: np.float64,
-}
-
-
 class DNNClassifier(ClassifierMixin, BaseEstimator):
     """Deep neural network classifier trained by minibatch gradient descent.
 
@@ -120,7 +112,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``
         uses ``n_samples / (n_classes * np.bincount(y))``.
-    dtype : {"float32", "float64"} or None, default=None
+    dtype : {"float32", "float64"}, numpy float32/float64 (type or dtype) or None, \
+            default=None
         Training precision. None follows the input: float32 data trains in float32
         (fast, and X is not copied), anything else in float64.
 
@@ -218,6 +211,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         "dtype": [
             StrOptions({"float32", "float64"}),
             Options(type, {np.float32, np.float64}),
+            Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)}),
             None,
         ],
     }
@@ -599,7 +593,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             )
         if first and not reuse:
             dtype = (
-                _DTYPES[self.dtype]
+                np.dtype(self.dtype).type
                 if self.dtype is not None
                 else (np.float32 if _dtype_name(X) == "float32" else np.float64)
             )

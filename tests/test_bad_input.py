@@ -285,6 +285,7 @@ BAD_PARAMS = [
     ("class_weight", [1, 2], TypeError),
     ("dtype", "float16", ValueError),
     ("dtype", np.int32, ValueError),
+    ("dtype", np.dtype("float16"), ValueError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.

@@ -144,6 +144,11 @@ def test_float32_input_trains_in_float32(blobs):
     assert clf64.fit(X.astype(np.float32), y).coefs_[0].dtype == np.float64
     clf32 = DNNClassifier(hidden_layer_sizes=(10,), max_iter=5, dtype="float32", random_state=0)
     assert clf32.fit(X, y).coefs_[0].dtype == np.float32
+    # Every spelling of the two dtypes: strings, scalar types, dtype objects.
+    for spelling in ("float32", np.float32, np.dtype("float32"), "float64", np.float64,
+                     np.dtype(np.float64)):  # fmt: skip
+        clf = DNNClassifier(hidden_layer_sizes=(4,), max_iter=1, dtype=spelling).fit(X, y)
+        assert clf.coefs_[0].dtype == np.dtype(spelling)
 
 
 def test_sample_weight_zero_equals_dropping_samples(blobs):
