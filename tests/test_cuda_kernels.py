@@ -357,3 +357,25 @@ def test_stand_in_arrays_do_not_become_numpy_implicitly(stand_in):
         np.unique(xd)  # no cupy.unique in the stand-in: NumPy finds no implementation
     assert type(xd.reshape(2, 2).T) is stand_in.ndarray
     assert type(xd[1:]) is stand_in.ndarray and float(xd[1:].sum()) == 6.0
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_cupy_fit_copies_once_per_epoch_not_per_batch(stand_in, monkeypatch, solver):
+    """Per epoch: the loss comes back to the host and the epoch's shuffled order goes to
+    the device (drawn on the host, so every backend shuffles alike); nothing per batch."""
+    monkeypatch.setitem(sys.modules, "cupy", stand_in)
+    X, y = make_classification(1200, 8, random_state=0)
+    X = X.astype(np.float32)
+    counts = {}
+    for batch_size, epochs in [(50, 2), (200, 2), (200, 4)]:
+        stand_in.transfers.update(to_host=0, to_device=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            DNNClassifier(
+                (16,), backend="cupy", solver=solver, batch_size=batch_size, max_iter=epochs,
+                tol=0, random_state=0,
+            ).fit(X, y)  # fmt: skip
+        counts[batch_size, epochs] = dict(stand_in.transfers)
+    assert counts[50, 2] == counts[200, 2]  # 24 or 6 batches per epoch: the same copies
+    per_epoch = {k: (counts[200, 4][k] - counts[200, 2][k]) / 2 for k in counts[200, 2]}
+    assert per_epoch == {"to_host": 1, "to_device": 1}

@@ -40,6 +40,12 @@ EMULATED = True
 
 # -------------------------------------------------------------------------- arrays
 
+#: Copies between host and device since import (tests reset them): ``to_host`` counts
+#: every synchronising read (``get``, ``asnumpy``, ``float()``, ``bool()``, ``int()``,
+#: ``item``, ``tolist``), ``to_device`` every host array copied in.
+transfers = {"to_host": 0, "to_device": 0}
+
+
 _NO_IMPLICIT = (
     "Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
     "construct a NumPy array explicitly."
@@ -83,6 +89,8 @@ class ndarray:  # noqa: N801 - CuPy's name
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
+        if name in ("item", "tolist"):
+            transfers["to_host"] += 1
         attr = getattr(self._a, name)
         if not callable(attr):
             return _up_all(attr) if isinstance(attr, np.ndarray) else attr
@@ -97,6 +105,7 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     def get(self):
         """Copy to the host, as ``cupy.ndarray.get``."""
+        transfers["to_host"] += 1
         return self._a.copy()
 
     def __repr__(self):
@@ -109,15 +118,19 @@ class ndarray:  # noqa: N801 - CuPy's name
         return (_up_all(x) for x in self._a)
 
     def __bool__(self):
+        transfers["to_host"] += 1
         return bool(self._a)
 
     def __float__(self):
+        transfers["to_host"] += 1
         return float(self._a)
 
     def __int__(self):
+        transfers["to_host"] += 1
         return int(self._a)
 
     def __index__(self):
+        transfers["to_host"] += 1
         return self._a.__index__()
 
     def __getitem__(self, key):
@@ -125,6 +138,8 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     def __setitem__(self, key, value):
         # CuPy copies host values in on assignment.
+        if isinstance(value, (np.ndarray, list, tuple)):
+            transfers["to_device"] += 1
         self._a[_down_all(key)] = _down(value)
 
 
@@ -276,6 +291,7 @@ def _device_function(name, allowed, host_input=False):
             kwargs.pop("blocking", None)
             data = args[0]
             if not isinstance(data, ndarray):
+                transfers["to_device"] += 1
                 data = ndarray(np.array(data, dtype=kwargs.get("dtype"), copy=True))
             result = func(_down(data), *_down_all(args[1:]), **_down_all(kwargs))
             return data if result is _down(data) else _up_all(result)
@@ -301,6 +317,8 @@ _DISPATCHED = frozenset((*_UFUNCS, *FUNCTIONS, *HOST_INPUT))
 
 def asnumpy(a, stream=None, order="C", out=None, *, blocking=True):
     """Copy ``a`` to the host (a new NumPy array), as ``cupy.asnumpy``."""
+    if isinstance(a, ndarray):
+        transfers["to_host"] += 1
     host = np.array(_down(a), order=order)  # a host array is accepted, as by CuPy
     if out is None:
         return host
