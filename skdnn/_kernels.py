@@ -175,7 +175,7 @@ if numba is not None:
 #: The CUDA elementwise kernels, as ``cupy.ElementwiseKernel`` takes them: name ->
 #: (input parameters, output parameters, loop body). ``T`` is the parameters' dtype.
 #: Outputs are updated in place. Tests compile these with CuPy's own code generator
-#: and ``nvcc``, and run the bodies on the CPU (tests/_emulated_cupy.py).
+#: and ``nvcc``, and run the bodies on the CPU (the stand-in in tests/emulated/cupy).
 CUDA_KERNELS: dict[str, tuple[str, str, str]] = {
     "skdnn_adam": (
         "T g, T c1, T c2, T lr, T eps, T reg",
