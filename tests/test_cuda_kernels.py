@@ -5,9 +5,12 @@
   (``sm_90``): needs CuPy importable (no device) and ``nvcc`` on PATH.
 * The names the CPU stand-in for CuPy (``tests/emulated/cupy``) allows, and their
   keyword arguments, exist in the installed CuPy: needs CuPy.
-* Through the stand-in, which runs the kernel bodies compiled by g++: every fused
-  kernel against the plain array operations it replaces, and ``backend="cupy"`` fits
-  against ``backend="numpy"``: needs g++.
+* Through the stand-in, which runs the kernel bodies compiled by g++ (needs g++), and
+  again on a real GPU where one answers: every fused kernel against the plain array
+  operations it replaces; ``backend="cupy"`` fits against ``backend="numpy"``; the
+  device copies of the weights follow the backend and the weights.
+* On the stand-in only, which counts copies between host and device: a fit copies
+  once per epoch each way, never per minibatch.
 """
 
 import importlib.util
@@ -28,8 +31,9 @@ from sklearn.exceptions import ConvergenceWarning
 from skdnn import DNNClassifier, _kernels, activations, losses, optimizers
 from skdnn.backends import CupyBackend
 
-# How skdnn calls each kernel: "a" an array (its ndim), "s" a scalar. The
-# cross-entropy kernels take ``scale`` as a scalar (no sample weights) or a column.
+# How skdnn calls each kernel, argument by argument: an int is an array of that ndim,
+# "s" a scalar. The cross-entropy kernels take ``scale`` as a scalar (no sample
+# weights) or as a column.
 LAYOUTS = {
     "skdnn_adam": [(1, "s", "s", "s", "s", "s", 1, 1, 1)],
     "skdnn_sgd": [(1, "s", "s", "s", "s", 1, 1)],
