@@ -40,10 +40,11 @@ EMULATED = True
 
 # -------------------------------------------------------------------------- arrays
 
-#: Copies between host and device since import (tests reset them): ``to_host`` counts
-#: every synchronising read (``get``, ``asnumpy``, ``float()``, ``bool()``, ``int()``,
-#: ``item``, ``tolist``), ``to_device`` every host array copied in.
-transfers = {"to_host": 0, "to_device": 0}
+#: Traffic between host and device since import (tests reset it): ``to_host`` counts
+#: arrays copied out (``get``, ``asnumpy``, ``tolist``), ``syncs`` scalars read on the
+#: host (``float()``, ``bool()``, ``int()``, ``item``; each waits for the device), and
+#: ``to_device`` host arrays copied in.
+transfers = {"to_host": 0, "syncs": 0, "to_device": 0}
 
 
 _NO_IMPLICIT = (
@@ -89,7 +90,9 @@ class ndarray:  # noqa: N801 - CuPy's name
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        if name in ("item", "tolist"):
+        if name == "item":
+            transfers["syncs"] += 1
+        elif name == "tolist":
             transfers["to_host"] += 1
         attr = getattr(self._a, name)
         if not callable(attr):
@@ -118,19 +121,19 @@ class ndarray:  # noqa: N801 - CuPy's name
         return (_up_all(x) for x in self._a)
 
     def __bool__(self):
-        transfers["to_host"] += 1
+        transfers["syncs"] += 1
         return bool(self._a)
 
     def __float__(self):
-        transfers["to_host"] += 1
+        transfers["syncs"] += 1
         return float(self._a)
 
     def __int__(self):
-        transfers["to_host"] += 1
+        transfers["syncs"] += 1
         return int(self._a)
 
     def __index__(self):
-        transfers["to_host"] += 1
+        transfers["syncs"] += 1
         return self._a.__index__()
 
     def __getitem__(self, key):
