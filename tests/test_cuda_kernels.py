@@ -408,3 +408,31 @@ def test_cupy_device_input_never_leaves_the_device(stand_in, monkeypatch):
     P = clf.predict_proba(Xd)
     assert type(P) is stand_in.ndarray
     assert stand_in.transfers == {"to_host": 0, "syncs": 1, "to_device": 0}
+
+
+def test_cupy_fitted_model_loads_where_cupy_cannot_be_imported(stand_in, monkeypatch, tmp_path):
+    """Fitted through the CuPy path, dumped with joblib, then loaded and used in a fresh
+    process where ``import cupy`` fails: a device array left in the estimator's state
+    would not even unpickle there."""
+    import joblib
+
+    monkeypatch.setitem(sys.modules, "cupy", stand_in)
+    X, y = make_classification(200, 6, n_classes=3, n_informative=4, random_state=0)
+    X = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DNNClassifier((8,), backend="cupy", max_iter=3, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    np.save(tmp_path / "X.npy", X)
+    script = (
+        "import sys; sys.modules['cupy'] = None\n"  # import cupy raises ImportError
+        "import joblib, numpy as np\n"
+        f"clf = joblib.load({str(tmp_path / 'model.joblib')!r})\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        f"np.save({str(tmp_path / 'P.npy')!r}, clf.predict_proba(X))\n"
+        "assert clf.backend == 'cupy'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert_allclose(np.load(tmp_path / "P.npy"), expected, rtol=1e-5, atol=1e-6)
