@@ -108,7 +108,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         ``(fan_in, fan_out, rng, dtype) -> ndarray``.
     backend : str or backend object, default="numpy"
         Where the arrays live: ``"numpy"`` (CPU), ``"cupy"`` (NVIDIA GPU), any name in
-        :data:`skdnn.backends.registry`, or a backend object.
+        :data:`skdnn.backends.registry`, or a backend object. For a GPU backend in
+        ``GridSearchCV``, keep ``n_jobs=1`` or run the search under
+        ``joblib.parallel_config(backend="threading")``: worker processes would each
+        open their own CUDA context on the same device.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``
         uses ``n_samples / (n_classes * np.bincount(y))``.

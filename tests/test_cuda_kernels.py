@@ -436,3 +436,29 @@ def test_cupy_fitted_model_loads_where_cupy_cannot_be_imported(stand_in, monkeyp
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert_allclose(np.load(tmp_path / "P.npy"), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_cupy_grid_search_in_threads(cp):
+    """The README's safe choice for a GPU estimator in GridSearchCV: threads, one
+    process (one CUDA context)."""
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_classification(150, 5, random_state=0)
+    X = X.astype(np.float32)
+    search = GridSearchCV(
+        DNNClassifier((6,), backend="cupy", max_iter=3, random_state=0),
+        {"alpha": [1e-4, 1e-2], "solver": ["adam", "sgd"]},
+        cv=2,
+        n_jobs=2,
+    )
+    with warnings.catch_warnings(), joblib.parallel_config(backend="threading"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert search.best_estimator_.backend == "cupy"
+    assert len(search.cv_results_["mean_test_score"]) == 4
+    sequential = DNNClassifier((6,), backend="cupy", max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sequential.set_params(**search.best_params_).fit(X, y)
+    assert_allclose(search.best_estimator_.predict_proba(X), sequential.predict_proba(X))
