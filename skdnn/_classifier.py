@@ -401,10 +401,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
         # Device copies of the weights are a cache; the public attributes are NumPy.
-        state.pop("_cache", None)
-        return state
+        # A new dict: BaseEstimator may hand back the estimator's own __dict__, and
+        # pickling must not change the estimator.
+        return {k: v for k, v in super().__getstate__().items() if k != "_cache"}
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -1000,9 +1000,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 self.out_activation_,
                 backends.NumpyBackend(),
             )
-        cache = self.__dict__.get("_cache")
-        if cache is None:  # a model pickled before the cache existed
-            cache = self._cache = _WeightCache()
+        cache = self._cache  # made by fit and by unpickling
         key = (self.backend, self.activation, self.out_activation_)
         sources = (*self.coefs_, *self.intercepts_)
         if cache.key != key or not _same_objects(cache.sources, sources):

@@ -161,9 +161,19 @@ if numba is not None:
             loss += wi * row
         return loss / total
 
+    # The compiled cross-entropies take an empty weight vector for "no sample weights";
+    # callers pass None, as to the plain operations.
+    _NO_WEIGHTS = {t: np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+
+    def _weights_or_empty(kernel):
+        def call(raw, Y, w, bound):
+            return kernel(raw, Y, _NO_WEIGHTS[raw.dtype.type] if w is None else w, bound)
+
+        return call
+
     _KERNELS = {
-        "ce_softmax": _ce_softmax,
-        "ce_logistic": _ce_logistic,
+        "ce_softmax": _weights_or_empty(_ce_softmax),
+        "ce_logistic": _weights_or_empty(_ce_logistic),
         "adam": _adam,
         "sgd": _sgd,
         "axpy": _axpy,
@@ -264,9 +274,8 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
     def row_scale(raw, w):
         # w_i / sum(w) as a column, or 1 / n: d mean / d row_i.
         n = raw.shape[0]
-        if w is None or w.shape[0] != n:
+        if w is None:
             return raw.dtype.type(1.0 / n)
-        w = cupy.asarray(w, dtype=raw.dtype)
         return (w / cupy.sum(w)).reshape(n, 1)
 
     def ce_logistic(raw, Y, w, bound):

@@ -22,8 +22,6 @@ import functools
 import math
 from typing import Any
 
-import numpy as np
-
 from . import _kernels
 from ._registry import Registry
 
@@ -32,9 +30,6 @@ __all__ = ["CrossEntropy", "MeanSquaredError", "apply_link", "registry"]
 registry = Registry("losses", required=["value_and_gradient"], param="loss")
 
 LINKS = ("softmax", "logistic")
-
-# The fused kernels take an empty weight vector for "no sample weights".
-_NO_WEIGHTS = {t: np.empty(0, dtype=t) for t in (np.float32, np.float64)}
 
 
 def _logistic(raw: Any, xp: Any, e: Any = None) -> Any:
@@ -151,9 +146,8 @@ class CrossEntropy:
             )
         fused = _kernels.lookup(xp, f"ce_{out_activation}")
         if fused is not None and raw.flags.c_contiguous and Y.flags.c_contiguous:
-            w = sample_weight if sample_weight is not None else _NO_WEIGHTS[raw.dtype.type]
             bound = _logit_bound(xp.finfo(raw.dtype).smallest_normal)
-            return fused(raw, Y, w, raw.dtype.type(bound)), raw
+            return fused(raw, Y, sample_weight, raw.dtype.type(bound)), raw
         # The loss value comes from the exact logits; exp() only ever sees bounded ones.
         if out_activation == "softmax":
             raw -= xp.max(raw, axis=1, keepdims=True)

@@ -131,7 +131,7 @@ class SGD:
             r = reg if k < n_reg else 0.0
             if fused is not None:
                 cast = p.dtype.type
-                flat = fused(
+                sq = fused(
                     _flat(p),
                     _flat(g),
                     _flat(v),
@@ -140,7 +140,7 @@ class SGD:
                     bool(self.nesterovs_momentum),
                     cast(r),
                 )
-                sumsq = sumsq + flat if k < n_reg else sumsq
+                sumsq = sumsq + sq if k < n_reg else sumsq
                 continue
             if k < n_reg:
                 g, sq = _penalized(p, g, r, xp)
@@ -267,7 +267,7 @@ class Adam:
             r = reg if k < n_reg else 0.0
             if fused is not None:  # one pass over memory instead of about twelve
                 cast = p.dtype.type
-                flat = fused(
+                sq = fused(
                     _flat(p),
                     _flat(g),
                     _flat(m),
@@ -278,7 +278,7 @@ class Adam:
                     cast(self.epsilon),
                     cast(r),
                 )
-                sumsq = sumsq + flat if k < n_reg else sumsq
+                sumsq = sumsq + sq if k < n_reg else sumsq
                 continue
             if k < n_reg:
                 g, sq = _penalized(p, g, r, xp)

@@ -23,12 +23,13 @@ import warnings
 
 import numpy as np
 import pytest
+from _cases import OPTIMIZERS, cross_entropy_inputs
 from _stand_in import load_cupy_stand_in
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, _kernels, activations, losses, optimizers
+from skdnn import DNNClassifier, _kernels, activations, losses
 from skdnn.backends import CupyBackend
 
 # How skdnn calls each kernel, argument by argument: an int is an array of that ndim,
@@ -195,15 +196,7 @@ def _to(xp, arrays):
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-6), (np.float64, 1e-13)])
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: optimizers.Adam(learning_rate_init=0.01),
-        lambda: optimizers.SGD(learning_rate_init=0.1, nesterovs_momentum=True),
-        lambda: optimizers.SGD(learning_rate_init=0.1, nesterovs_momentum=False),
-    ],
-    ids=["adam", "sgd-nesterov", "sgd"],
-)
+@pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
 def test_optimizer_kernels(cp, plain, make, dtype, rtol):
     rng = np.random.RandomState(0)
     shapes = [(7, 5), (5,)]
@@ -243,14 +236,7 @@ def test_relu_kernels(cp, plain, dtype):
 @pytest.mark.parametrize("link, n_out", [("softmax", 4), ("logistic", 1), ("logistic", 3)])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cross_entropy_kernels(cp, plain, dtype, rtol, link, n_out, weighted):
-    rng = np.random.RandomState(0)
-    raw = (rng.standard_normal((7, n_out)) * 3).astype(dtype)
-    raw[0, 0], raw[1, -1] = 300.0, -300.0  # confident rows take the bounded path
-    if link == "softmax":
-        Y = np.eye(n_out, dtype=dtype)[rng.randint(0, n_out, 7)]
-    else:
-        Y = rng.randint(0, 2, (7, n_out)).astype(dtype)
-    sw = rng.uniform(0.1, 2.0, 7).astype(dtype) if weighted else None
+    raw, Y, sw = cross_entropy_inputs(dtype, link, n_out, weighted)
     loss = losses.CrossEntropy()
     ref_value, ref_grad = loss.value_and_gradient(raw.copy(), Y, sw, link, np)
     value, grad = loss.value_and_gradient(
@@ -346,8 +332,11 @@ def test_device_weight_cache_follows_backend_and_weights(cp):
     clf.set_params(backend="cupy")
     assert_allclose(clf.predict_proba(X), doubled, atol=1e-6)
     assert clf._cache.net.xp is cp
-    # Pickling drops the copies and gives the loaded model an empty cache.
+    # Pickling drops the copies and gives the loaded model an empty cache; the pickled
+    # model keeps its own.
+    cache = clf._cache
     loaded = pickle.loads(pickle.dumps(clf))
+    assert clf._cache is cache and cache.net is not None
     assert loaded._cache.net is None
     assert_allclose(loaded.predict_proba(X), doubled, atol=1e-6)
 

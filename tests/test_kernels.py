@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from _cases import OPTIMIZERS, cross_entropy_inputs
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, _kernels, activations, losses, optimizers
+from skdnn import DNNClassifier, _kernels, activations, losses
 
 pytestmark = pytest.mark.skipif(not _kernels.ENABLED, reason="Numba is not importable")
 
@@ -26,16 +27,9 @@ def test_lookup_only_for_numpy():
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-13)])
-@pytest.mark.parametrize(
-    "opt",
-    [
-        optimizers.Adam(learning_rate_init=0.01),
-        optimizers.SGD(learning_rate_init=0.1, nesterovs_momentum=True),
-        optimizers.SGD(learning_rate_init=0.1, nesterovs_momentum=False),
-    ],
-    ids=["adam", "sgd-nesterov", "sgd"],
-)
-def test_optimizer_kernels_match_array_ops(plain, opt, dtype, rtol):
+@pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+def test_optimizer_kernels_match_array_ops(plain, make, dtype, rtol):
+    opt = make()
     rng = np.random.RandomState(0)
     shapes = [(7, 5), (5,)]
     results = {}
@@ -90,14 +84,7 @@ def test_fit_agrees_with_and_without_kernels(plain):
 @pytest.mark.parametrize("link, n_out", [("softmax", 4), ("logistic", 1), ("logistic", 3)])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cross_entropy_kernels_match_array_ops(plain, dtype, rtol, link, n_out, weighted):
-    rng = np.random.RandomState(0)
-    raw = (rng.standard_normal((7, n_out)) * 3).astype(dtype)
-    raw[0, 0], raw[1, -1] = 300.0, -300.0  # confident rows take the bounded path
-    if link == "softmax":
-        Y = np.eye(n_out, dtype=dtype)[rng.randint(0, n_out, 7)]
-    else:
-        Y = rng.randint(0, 2, (7, n_out)).astype(dtype)
-    sw = rng.uniform(0.1, 2.0, 7).astype(dtype) if weighted else None
+    raw, Y, sw = cross_entropy_inputs(dtype, link, n_out, weighted)
     results = {}
     for enabled in (True, False):
         plain(enabled)
