@@ -281,8 +281,15 @@ float16, float32, float64, int32, int64, intp, uint8 = (
 )  # fmt: skip
 
 
+#: NumPy 2 functions that NumPy 1.26 (the floor) lacks, as NumPy 1.26 spells them.
+_NUMPY_1 = {
+    "astype": lambda x, dtype, /, *, copy=True: x.astype(dtype, copy=copy),
+    "concat": np.concatenate,
+}
+
+
 def _device_function(name, allowed, host_input=False):
-    func = getattr(np, name)
+    func = getattr(np, name, None) or _NUMPY_1[name]
 
     def call(*args, **kwargs):
         unknown = set(kwargs) - set(allowed)

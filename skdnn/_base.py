@@ -1,0 +1,461 @@
+"""What the estimators share: parameters, the three ways into training, committing
+the fitted attributes, and the forward pass at predict time.
+
+``fit``, ``fit`` with ``warm_start`` and ``partial_fit`` are three rows of one table
+(:data:`FRESH`, :data:`WARM`, :data:`RESUME`): each says what a call keeps from the
+fitted model, and all of them then run the same loop (:mod:`skdnn._training`). A
+subclass supplies the target handling (:meth:`BaseDNN._targets`), the output
+transform and the validation score.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from . import activations, backends, initializers, losses, optimizers
+from ._batching import TrainingRows, chunks, take, to_backend
+from ._events import Announcer, Listener, VerbosePrinter
+from ._inference import WeightCache, fitted_network, forward_chunks
+from ._network import Network
+from ._training import FitState, History, Settings, Trainer
+from ._utils import copy_array, shapes, tree_map, warn
+from ._validation import (
+    check_fits_dtype,
+    check_sample_weight,
+    check_weight_total,
+    check_X,
+    check_y,
+    hidden_sizes,
+    training_dtype,
+)
+
+
+@dataclass(frozen=True)
+class Start:
+    """What one way into training keeps from the fitted model."""
+
+    name: str  # "fit", "warm_start" or "partial_fit": the FitBegin event's label
+    fitted_weights: bool  # start from coefs_ (else fresh weights from the initializer)
+    optimizer_state: bool  # resume the optimizer's moments (else fresh ones)
+    history: bool  # continue loss_curve_, t_, the stopping counters, validation scores
+    random_stream: bool  # continue the stored random stream (else random_state anew)
+    incremental: bool  # one epoch, no early stopping, no convergence warning
+
+
+FRESH = Start("fit", False, False, False, False, incremental=False)
+WARM = Start("warm_start", True, False, True, False, incremental=False)
+FIRST_PARTIAL = Start("partial_fit", False, False, False, False, incremental=True)
+RESUME = Start("partial_fit", True, True, True, True, incremental=True)
+
+
+@dataclass
+class TrainingData:
+    """Checked inputs of one call, ready for the backend."""
+
+    X: Any  # validated host array, sparse matrix, or the backend's own array
+    native: bool
+    y: np.ndarray  # targets as given (labels), for the validation score
+    Y: np.ndarray  # encoded float targets, (n_samples, n_outputs)
+    sw: np.ndarray | None
+    dtype: type
+    fitted: dict  # target attributes to commit (classes_, n_outputs_, out_activation_...)
+    stratify: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Plugins:
+    """The plugins of one fit, resolved once."""
+
+    backend: Any
+    optimizer: Any
+    loss: Any
+    activation: Any
+    init: Any
+
+
+class BaseDNN(BaseEstimator):
+    """Shared part of :class:`~skdnn.DNNClassifier` (and the regressor to come).
+
+    Not meant to be used directly.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [str, HasMethods(["forward", "derivative"])],
+        "solver": [str, HasMethods(["init", "step"])],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "loss": [str, HasMethods(["value_and_gradient"])],
+        "init": [str, callable],
+        "backend": [str, HasMethods(["asarray", "to_numpy", "take_rows", "matmul"])],
+        "dtype": [
+            StrOptions({"float32", "float64"}),
+            Options(type, {np.float32, np.float64}),
+            Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)}),
+            None,
+        ],
+    }
+
+    # ------------------------------------------------------------ three ways in
+
+    def _fit(self, X, y, sample_weight):
+        start = WARM if self.warm_start and hasattr(self, "coefs_") else FRESH
+        return self._train(X, y, sample_weight, start)
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        if hasattr(self, "coefs_"):
+            # _fit_context skips the checks once fitted; a parameter set since (say
+            # alpha=-1) must still be refused, not trained with.
+            self._validate_params()
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        start = RESUME if hasattr(self, "coefs_") else FIRST_PARTIAL
+        return self._train(X, y, sample_weight, start, classes)
+
+    def _train(self, X, y, sample_weight, start: Start, classes=None):
+        """Check, train and commit; a call that fails leaves the estimator as it was."""
+        # validate_data sets n_features_in_ / feature_names_in_ before training can fail.
+        saved = dict(self.__dict__)
+        try:
+            plugins = self._plugins()
+            data = self._training_data(X, y, sample_weight, plugins.backend, start, classes)
+            state = self._start_state(start, data, plugins)
+            early_stopping = self.early_stopping and not start.incremental
+            train_idx, val_idx = self._split(data, state.rng) if early_stopping else (None, None)
+            Xd = to_backend(data.X, plugins.backend, data.dtype, data.native)
+            Yd = plugins.backend.asarray(data.Y, data.dtype)
+            rows = TrainingRows(Xd, Yd, data.sw, train_idx, plugins.backend)
+            batch_size = self._batch_size(rows.n_train)
+            state.net.allocate(batch_size)
+            score = None
+            if early_stopping:
+                score = self._scorer(Xd, data, val_idx)
+                if start.history and np.isfinite(state.history.best_score):
+                    # The fitted weights are the best of the earlier calls (restored then).
+                    state.history.best_params = (
+                        [copy_array(W, state.net.xp) for W in state.net.coefs],
+                        [copy_array(b, state.net.xp) for b in state.net.intercepts],
+                    )
+            trainer = Trainer(
+                state, rows, self._settings(batch_size), score, Announcer(self._listeners())
+            )
+            n_val = 0 if val_idx is None else len(val_idx)
+            end = trainer.run(1 if start.incremental else self.max_iter, start.name, n_val)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        if end.reason == "max_iter":
+            warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        self._commit(data, state, trainer.n_iter, early_stopping)
+        return self
+
+    # ------------------------------------------------------------ the pieces
+
+    def _plugins(self) -> Plugins:
+        """Resolve every plugin parameter; errors here leave the estimator untouched."""
+        backend = backends.registry.resolve(self.backend)
+        if not backend.is_available():
+            raise RuntimeError(
+                f"backend={self.backend!r} is not available: "
+                f"{backend.unavailable_reason() or 'its is_available() returned False.'}"
+            )
+        optimizer = optimizers.registry.resolve(
+            self.solver,
+            learning_rate_init=self.learning_rate_init,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+            power_t=self.power_t,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+        return Plugins(
+            backend=backend,
+            optimizer=optimizer,
+            loss=losses.registry.resolve(self.loss),
+            activation=activations.registry.resolve(self.activation),
+            init=initializers.registry.resolve(self.init),
+        )
+
+    def _training_data(self, X, y, sample_weight, backend, start: Start, classes):
+        """X, y and weights checked, and the targets encoded."""
+        X, native = check_X(self, X, backend, reset=not start.fitted_weights)
+        if sp.issparse(X) and not backend.supports_sparse:
+            raise ValueError(
+                f"backend={self.backend!r} does not accept sparse input; densify it with "
+                "X.toarray() or use backend='numpy'."
+            )
+        y = check_y(y, X, backend, type(self).__name__)
+        if start.fitted_weights:
+            dtype = self.coefs_[0].dtype.type
+        else:
+            dtype = training_dtype(self.dtype, X)
+        check_fits_dtype(X, dtype, "use dtype='float64'", backend.xp if native else np)
+        sw = check_sample_weight(sample_weight, X, backend)
+        y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw)
+        check_weight_total(sw)
+        if start.fitted_weights and (
+            self.coefs_[0].shape[0] != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]
+        ):
+            raise ValueError(
+                f"warm_start/partial_fit needs the fitted shapes: the model maps "
+                f"{self.coefs_[0].shape[0]} features to {self.coefs_[-1].shape[1]} outputs, "
+                f"the data has {X.shape[1]} features and {Y.shape[1]} outputs. Set "
+                "warm_start=False to fit a new model."
+            )
+        return TrainingData(X, native, y, Y, sw, dtype, fitted, stratify)
+
+    def _start_state(self, start: Start, data: TrainingData, plugins: Plugins) -> FitState:
+        """Parameters, optimizer state, history and random stream, as ``start`` says."""
+        backend, dtype = plugins.backend, data.dtype
+        rng = (
+            copy.deepcopy(self._random_state)
+            if start.random_stream
+            else (check_random_state(self.random_state))
+        )
+        if start.fitted_weights:
+            host_coefs = [np.array(W, dtype=dtype) for W in self.coefs_]
+            host_intercepts = [np.array(b, dtype=dtype) for b in self.intercepts_]
+        else:
+            host_coefs, host_intercepts = self._initial_weights(data, plugins.init, rng)
+        net = Network(
+            [backend.asarray(W, dtype) for W in host_coefs],
+            [backend.asarray(b, dtype) for b in host_intercepts],
+            plugins.activation,
+            plugins.loss,
+            data.fitted["out_activation_"],
+            backend,
+            alpha=float(self.alpha),
+            flat=True,
+        )
+        early_stopping = self.early_stopping and not start.incremental
+        if start.history:
+            history = History.continued(self, early_stopping)
+        else:
+            history = History(early_stopping)
+        opt_state = plugins.optimizer.init(net.params, backend.xp)
+        if start.optimizer_state:
+            opt_state = self._stored_optimizer_state(plugins, opt_state)
+        return FitState(net, plugins.optimizer, opt_state, history, rng)
+
+    def _initial_weights(self, data: TrainingData, init, rng) -> tuple[list, list]:
+        sizes = [data.X.shape[1], *hidden_sizes(self.hidden_layer_sizes), data.Y.shape[1]]
+        coefs = [init(a, b, rng, data.dtype) for a, b in zip(sizes[:-1], sizes[1:])]
+        for i, W in enumerate(coefs):
+            if not isinstance(W, np.ndarray) or W.shape != (sizes[i], sizes[i + 1]):
+                raise ValueError(
+                    f"init={self.init!r} returned {type(W).__name__} of shape "
+                    f"{getattr(W, 'shape', None)}; expected an ndarray of shape "
+                    f"{(sizes[i], sizes[i + 1])}."
+                )
+        return coefs, [np.zeros(b, dtype=data.dtype) for b in sizes[1:]]
+
+    def _stored_optimizer_state(self, plugins: Plugins, fresh: dict) -> dict:
+        """The optimizer state saved by the last call, on the backend; ``fresh`` when it
+        was saved for another optimizer or parameter layout."""
+        if getattr(self, "_optimizer_kind", None) != _kind(plugins.optimizer):
+            return fresh
+        backend = plugins.backend
+        # A copy: the step updates the state in place, and a failed call must leave the
+        # stored state as it was.
+        state = tree_map(
+            lambda a: backend.asarray(np.array(a, copy=True), a.dtype), self._optimizer_state
+        )
+        if shapes(state) != shapes(fresh):
+            warn(
+                "The stored optimizer state does not fit this backend's parameter layout; "
+                "partial_fit restarts the optimizer's moments."
+            )
+            return fresh
+        return state
+
+    def _split(self, data: TrainingData, rng) -> tuple[np.ndarray, np.ndarray]:
+        """Training and validation row indices for early stopping (X is not copied)."""
+        n = data.X.shape[0]
+        n_val = math.ceil(self.validation_fraction * n)  # as train_test_split counts
+        if n_val < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                f"size of your dataset: validation_fraction={self.validation_fraction} of "
+                f"{n} samples holds out {n_val}, and early stopping needs at least 2."
+            )
+        try:
+            train_idx, val_idx = train_test_split(
+                np.arange(n),
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=data.stratify,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping=True could not hold out a validation_fraction="
+                f"{self.validation_fraction} of {n} samples ({exc}). Use more data, another "
+                "validation_fraction, or early_stopping=False."
+            ) from exc
+        if data.sw is not None and not float(np.sum(data.sw[train_idx])) > 0:
+            raise ValueError(
+                f"early_stopping=True held out {len(val_idx)} of {n} samples for validation, "
+                f"and every one of the {len(train_idx)} training samples left has zero "
+                "sample_weight: there is nothing to train on. Give more samples a positive "
+                "weight, or use early_stopping=False."
+            )
+        return train_idx, val_idx
+
+    def _scorer(self, Xd, data: TrainingData, val_idx: np.ndarray):
+        """``score(net)``: the validation score of the network on the held-out rows."""
+        y_val = data.y[val_idx]
+        sw_val = None if data.sw is None else data.sw[val_idx]
+        transform = self._transform(data.fitted)
+
+        def score(net: Network) -> float:
+            backend = net.backend
+            parts = []
+            for rows in chunks(len(val_idx), 4096):
+                idx = val_idx[rows]
+                raw = net.forward(take(backend, Xd, idx, backend.asarray(idx, np.int64)))
+                parts.append(backend.to_numpy(transform(raw, net.xp)))
+            return self._score_outputs(np.concatenate(parts, axis=0), y_val, sw_val, data.fitted)
+
+        return score
+
+    def _batch_size(self, n_train: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_train)
+        if self.batch_size > n_train:
+            warn(
+                f"Got batch_size={self.batch_size} larger than the {n_train} training "
+                "samples; it is clipped to the sample size."
+            )
+        return int(np.clip(self.batch_size, 1, n_train))
+
+    def _settings(self, batch_size: int) -> Settings:
+        return Settings(
+            batch_size=batch_size,
+            shuffle=bool(self.shuffle),
+            tol=float(self.tol),
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=bool(self.verbose),
+        )
+
+    def _listeners(self) -> list[Listener]:
+        """Who hears the training loop's events."""
+        return [VerbosePrinter()] if self.verbose else []
+
+    def _commit(self, data: TrainingData, state: FitState, n_iter: int, early_stopping: bool):
+        """Set every fitted attribute, now that training succeeded."""
+        net, history, to_numpy = state.net, state.history, state.net.backend.to_numpy
+        for name, value in data.fitted.items():
+            setattr(self, name, value)
+        self.n_layers_ = len(net.coefs) + 1
+        self.coefs_ = [to_numpy(W) for W in net.coefs]
+        self.intercepts_ = [to_numpy(b) for b in net.intercepts]
+        self.loss_curve_ = history.loss_curve
+        self.loss_ = history.loss_curve[-1]
+        self.best_loss_ = None if early_stopping else history.best_loss
+        self.validation_scores_ = history.validation_scores if early_stopping else None
+        self.best_validation_score_ = history.best_score if early_stopping else None
+        self.t_ = history.t
+        self.n_iter_ = n_iter
+        self._no_improvement_count = history.no_improvement
+        self._optimizer_state = tree_map(to_numpy, state.opt_state)
+        self._optimizer_kind = _kind(state.optimizer)
+        self._random_state = state.rng
+        self._cache = WeightCache()
+
+    # ------------------------------------------------------------ predict
+
+    def _outputs(self, X, transform, width: int):
+        """``transform`` of the raw outputs for ``X``; returns ``(out, backend)``, where
+        ``backend`` is None for host input (``out`` is NumPy) or the backend whose own
+        array ``X`` was (``out`` is one too)."""
+        check_is_fitted(self)
+        activation = activations.registry.resolve(self.activation)
+        net = fitted_network(self, self._backend_plugin(), activation)
+        X, native = check_X(self, X, net.backend, reset=False)
+        if sp.issparse(X) and not net.backend.supports_sparse:
+            net = Network(
+                self.coefs_,
+                self.intercepts_,
+                activation,
+                None,
+                self.out_activation_,
+                backends.NumpyBackend(),
+            )
+        check_fits_dtype(
+            X,
+            self.coefs_[0].dtype,
+            "check that X is preprocessed as the training data was",
+            net.xp if native else np,
+        )
+        out = forward_chunks(net, X, native, transform, width)
+        return out, (net.backend if native else None)
+
+    # ------------------------------------------------------------ sklearn glue
+
+    def _backend_plugin(self):
+        try:
+            return backends.registry.resolve(self.backend)
+        except (TypeError, ValueError):
+            return None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        backend = self._backend_plugin()
+        tags.input_tags.sparse = bool(backend is not None and backend.supports_sparse)
+        return tags
+
+    def __getstate__(self):
+        # Device copies of the weights are a cache; the public attributes are NumPy.
+        # A new dict: BaseEstimator may hand back the estimator's own __dict__, and
+        # pickling must not change the estimator.
+        return {k: v for k, v in super().__getstate__().items() if k != "_cache"}
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "coefs_" in state:
+            self._cache = WeightCache()
+
+
+def _kind(optimizer: Any) -> str:
+    """The optimizer's class, by which a stored state is matched to it."""
+    cls = type(getattr(optimizer, "wrapped", optimizer))
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -1,0 +1,137 @@
+"""Inference: the chunked forward pass over fitted weights, and the one rule that
+turns probabilities into labels.
+
+Host input moves to the backend one chunk at a time (never all of X at once) and the
+outputs come back to the host; the backend's own arrays stay where they are and the
+outputs are arrays of the same kind. Device copies of the fitted weights are a cache
+(:class:`WeightCache`) that pickling drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import backends
+from ._batching import HostRows, chunks, take
+from ._network import Network
+
+# Rows per chunk at predict time: big enough for efficient matrix products, small
+# enough that the activations of a chunk stay in cache-friendly, bounded memory.
+CHUNK = 4096
+
+
+class WeightCache:
+    """Device copies of the fitted weights (a Network), and what they were made from.
+
+    ``key`` holds the backend and the activations, ``sources`` the host weight arrays
+    themselves: another backend or other weight arrays make new copies. Arrays are
+    compared by identity, not element by element, so a change in place is not seen.
+    """
+
+    __slots__ = ("key", "net", "sources")
+
+    def __init__(self) -> None:
+        self.key = None
+        self.net = None
+        self.sources: tuple = ()
+
+
+def fitted_network(est: Any, backend: Any, activation: Any) -> Network:
+    """A Network over ``est``'s fitted weights on ``backend`` (NumPy if it is gone).
+
+    On the host the network simply wraps ``coefs_``; on a device the copies are kept in
+    ``est._cache`` (made at fit, filled on first use, dropped by pickling), so that
+    predicting does not change the estimator's ``__dict__``.
+    """
+    link = est.out_activation_
+    if backend is None or not backend.is_available() or isinstance(backend, backends.NumpyBackend):
+        return Network(est.coefs_, est.intercepts_, activation, None, link, backends.NumpyBackend())
+    cache = est._cache
+    key = (est.backend, est.activation, link)
+    sources = (*est.coefs_, *est.intercepts_)
+    if (
+        cache.key != key
+        or len(cache.sources) != len(sources)
+        or not all(a is b for a, b in zip(cache.sources, sources))
+    ):
+        coefs = [backend.asarray(W, W.dtype) for W in est.coefs_]
+        intercepts = [backend.asarray(b, b.dtype) for b in est.intercepts_]
+        cache.net = Network(coefs, intercepts, activation, None, link, backend)
+        cache.key, cache.sources = key, sources
+    return cache.net
+
+
+def forward_chunks(
+    net: Network, X: Any, native: bool, transform: Callable[[Any, Any], Any], width: int
+) -> Any:
+    """``transform(raw, xp)`` of the network's raw outputs for every row of ``X``.
+
+    Parameters
+    ----------
+    net : Network
+    X : validated host array, sparse matrix, or the backend's own array
+    native : bool
+        Whether ``X`` is the backend's own array; the result is then one too.
+    transform : callable
+        Maps a chunk of raw outputs to what the caller returns (probabilities, ...).
+    width : int
+        Columns of the result (for empty ``X``).
+
+    Returns
+    -------
+    array of shape (n_samples, width)
+    """
+    backend, xp = net.backend, net.xp
+    dtype = net.coefs[0].dtype
+    if native or sp.issparse(X):
+        Xd = backend.asarray(X, dtype)
+    else:
+        Xd = HostRows(X, backend, dtype)
+    parts = []
+    for rows in chunks(X.shape[0], CHUNK):
+        part = transform(net.forward(take(backend, Xd, rows, rows)), xp)
+        parts.append(part if native else backend.to_numpy(part))
+    if native:
+        return xp.concat(parts, axis=0) if hasattr(xp, "concat") else xp.concatenate(parts)
+    if not parts:
+        return np.empty((0, width), dtype=np.dtype(str(dtype).rsplit(".", 1)[-1]))
+    return np.concatenate(parts, axis=0)
+
+
+def labels(P: Any, classes: np.ndarray, multilabel: bool, xp: Any, backend: Any = None) -> Any:
+    """The one rule from probabilities to labels.
+
+    Multilabel: each label whose probability exceeds 0.5. Otherwise the class of the
+    largest probability (``P`` has one column per class, binary included), ties going
+    to the first class; with a single class, that class. Numeric labels of device
+    input stay on the device (``backend`` given); string labels come back to the host.
+
+    Parameters
+    ----------
+    P : array of shape (n_samples, n_classes)
+    classes : ndarray of shape (n_classes,)
+    multilabel : bool
+    xp : module
+        Namespace of ``P``.
+    backend : backend plugin or None
+        The backend ``P`` lives on, for device input; None for host arrays.
+
+    Returns
+    -------
+    y : array of shape (n_samples,) or (n_samples, n_labels)
+    """
+    if multilabel:
+        return xp.astype(P > 0.5, xp.int64) if backend is not None else (P > 0.5).astype(int)
+    if len(classes) == 1:
+        idx = xp.zeros_like(P[:, 0], dtype=xp.int64)
+    else:
+        idx = xp.argmax(P, axis=1)
+    if backend is None:
+        return classes[idx]
+    if classes.dtype.kind in "biuf":  # numeric labels live on the device too
+        return xp.take(backend.asarray(classes, classes.dtype), idx, axis=0)
+    return classes[backend.to_numpy(idx)]  # strings stay on the host

@@ -1,0 +1,66 @@
+"""Small helpers shared by the estimator modules: warnings, dtypes, nested state."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+# Frames of these modules are skdnn's own call path (and scikit-learn's fit wrapper):
+# a warning skips them all, so it points at the user's line whatever the call depth.
+_INTERNAL = ("skdnn.", "sklearn.base")
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointed at the first frame outside skdnn.
+
+    Parameters
+    ----------
+    message : str
+    category : Warning subclass, default=UserWarning
+    """
+    frame, level = sys._getframe(1), 2  # level 1 would be this function
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(_INTERNAL):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def dtype_name(X: Any) -> str:
+    """The dtype name of a NumPy, CuPy, torch or array-API array (``"float32"``...)."""
+    return str(X.dtype).rsplit(".", 1)[-1]
+
+
+def copy_array(a: Any, xp: Any) -> Any:
+    """A copy of the backend array ``a`` (any namespace: no ``copy=`` keyword needed)."""
+    out = xp.empty_like(a)
+    out[...] = a
+    return out
+
+
+def all_finite(arrays: list, xp: Any) -> bool:
+    """Whether every array holds only finite numbers (one host sync per array)."""
+    return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
+
+
+def tree_map(fn: Any, tree: Any) -> Any:
+    """Apply ``fn`` to every array leaf of nested dicts/lists; scalars pass through."""
+    if isinstance(tree, dict):
+        return {k: tree_map(fn, v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(tree_map(fn, v) for v in tree)
+    if hasattr(tree, "shape") and hasattr(tree, "dtype"):
+        return fn(tree)
+    return tree
+
+
+def shapes(tree: Any) -> Any:
+    """The nested structure of ``tree``: arrays become their shapes, scalars None."""
+    return tree_map(lambda a: tuple(a.shape), _scalars_to_none(tree))
+
+
+def _scalars_to_none(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {k: _scalars_to_none(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_scalars_to_none(v) for v in tree]
+    return tree if hasattr(tree, "shape") and hasattr(tree, "dtype") else None

@@ -1,0 +1,177 @@
+"""Input checks: one path for X at fit and at predict (host, device or sparse), and the
+checks of sample weights, labels and sizes that come before any training.
+
+Nothing here trains; every function either returns checked data or raises a
+``ValueError`` that names the bad value and says what to do.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    check_consistent_length,
+    validate_data,
+)
+
+from ._utils import dtype_name
+
+_FLOATS = [np.float64, np.float32]
+
+
+def check_X(estimator: Any, X: Any, backend: Any, *, reset: bool) -> tuple[Any, bool]:
+    """Validate ``X`` for fit (``reset=True`` records the features) or for predict.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        Gets ``n_features_in_`` / ``feature_names_in_`` when ``reset``, else checks them.
+    X : array-like, sparse matrix, DataFrame or the backend's own array
+    backend : backend plugin
+    reset : bool
+
+    Returns
+    -------
+    X : ndarray, sparse matrix or backend array
+        Float32 or float64, finite, 2-D.
+    native : bool
+        Whether ``X`` is the backend's own array (device input, used where it lives).
+    """
+    if backend.owns(X):
+        return _check_device_X(estimator, X, backend, reset), True
+    _reject_text_columns(X, type(estimator).__name__)
+    X = validate_data(estimator, X, reset=reset, accept_sparse=["csr", "csc"], dtype=_FLOATS)
+    return X, False
+
+
+def check_y(y: Any, X: Any, backend: Any, estimator_name: str) -> np.ndarray:
+    """``y`` as a finite host array of the same length as ``X`` (scikit-learn's checks)."""
+    if y is None:
+        raise ValueError(
+            f"{estimator_name} requires y to be passed, but the target y is None. Pass the "
+            "targets as the second argument of fit."
+        )
+    if backend.owns(y):
+        y = backend.to_numpy(y)
+    y = _check_y(y, multi_output=True)
+    check_consistent_length(X, y)
+    return y
+
+
+def _reject_text_columns(X: Any, estimator_name: str) -> None:
+    """A DataFrame with string or categorical columns: say which, and how to encode them."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items") or not hasattr(X, "columns"):
+        return
+    bad = [(col, str(dt)) for col, dt in dtypes.items() if getattr(dt, "kind", "O") not in "biuf"]
+    if bad:
+        names = [col for col, _ in bad]
+        kinds = sorted({dt for _, dt in bad})
+        raise ValueError(
+            f"{estimator_name} needs numeric features, but X has non-numeric column(s) "
+            f"{names!r} (dtype {', '.join(kinds)}). Encode them first, e.g. "
+            "make_column_transformer((OneHotEncoder(), columns), remainder='passthrough') "
+            "in a Pipeline, or drop them."
+        )
+
+
+def _check_device_X(estimator: Any, X: Any, backend: Any, reset: bool) -> Any:
+    """Validate a backend array ``X`` where it lives (shape, dtype, finiteness)."""
+    xp = backend.xp
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D {type(X).__name__} of shape "
+            f"{tuple(X.shape)} instead. Reshape it to (n_samples, n_features)."
+        )
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
+            f"(shape={tuple(X.shape)}) while a minimum of 1 is required."
+        )
+    if dtype_name(X) not in ("float32", "float64"):
+        X = xp.astype(X, xp.float64)
+    if not bool(xp.all(xp.isfinite(X))):
+        raise ValueError("Input X contains NaN or infinity. Remove or impute those values first.")
+    validate_data(estimator, X, reset=reset, skip_check_array=True)
+    return X
+
+
+def training_dtype(requested: Any, X: Any) -> type:
+    """The float type a new model trains in: ``dtype`` if set, else float32 data stays
+    float32 and anything else is float64."""
+    if requested is not None:
+        return np.dtype(requested).type
+    return np.float32 if dtype_name(X) == "float32" else np.float64
+
+
+def check_fits_dtype(X: Any, dtype: Any, remedy: str, xp: Any = np) -> None:
+    """Raise if casting the validated ``X`` to ``dtype`` would overflow to infinity."""
+    dtype = np.dtype(dtype)
+    if np.dtype(dtype_name(X)).itemsize <= dtype.itemsize:
+        return
+    data = X.data if sp.issparse(X) else X
+    if data.shape[0] == 0 or (sp.issparse(X) and data.size == 0):
+        return
+    big = float(np.finfo(dtype).max)
+    peak = max(float(xp.max(data)), -float(xp.min(data)))  # no |X| temporary
+    if peak > big:
+        raise ValueError(
+            f"X holds a value of magnitude {peak:.3g}, beyond the {dtype.name} range "
+            f"(+/-{big:.3g}) the model computes in: it would become infinity. Scale the "
+            f"features (e.g. StandardScaler) or {remedy}."
+        )
+
+
+def check_sample_weight(sample_weight: Any, X: Any, backend: Any) -> np.ndarray | None:
+    """Validated non-negative, finite host weights, or None."""
+    if sample_weight is None:
+        return None
+    if backend.owns(sample_weight):
+        sample_weight = backend.to_numpy(sample_weight)
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+
+def check_weight_total(sw: np.ndarray | None) -> None:
+    """The combined weights must be finite and not all zero."""
+    if sw is None:
+        return
+    if not np.all(np.isfinite(sw)):
+        raise ValueError(
+            "sample_weight holds NaN or infinity; every weight must be a finite, "
+            "non-negative number."
+        )
+    if not float(np.sum(sw)) > 0:
+        raise ValueError(
+            "The sample weights sum to zero: they must contain at least one non-zero "
+            "number (a positive weight, after class weights)."
+        )
+
+
+def check_classes(classes: Any) -> np.ndarray:
+    """The sorted unique labels of partial_fit's ``classes``, checked."""
+    arr = np.asarray(classes)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D array-like of labels, got shape {arr.shape}: "
+            f"{classes!r}. Pass e.g. classes=np.unique(y_all)."
+        )
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(
+            f"classes={arr.tolist()!r} holds NaN or infinity, which no y may contain. "
+            "Pass only the labels that can appear in y."
+        )
+    return np.unique(arr)
+
+
+def hidden_sizes(param: Any) -> list[int]:
+    """``hidden_layer_sizes`` as a list of positive ints."""
+    sizes = [param] if isinstance(param, Integral) else list(param)
+    for s in sizes:
+        if not isinstance(s, Integral) or isinstance(s, bool) or s < 1:
+            raise ValueError(f"hidden_layer_sizes must contain positive integers, got {param!r}.")
+    return [int(s) for s in sizes]
