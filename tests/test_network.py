@@ -137,7 +137,7 @@ def test_unknown_link_is_an_error():
 
 
 class _Unfused:
-    """Hides an optimizer's ``l2 keyword`` so the network adds the penalty itself."""
+    """A third-party optimizer (no ``folds_l2``): the network adds the penalty itself."""
 
     def __init__(self, optimizer):
         self.optimizer = optimizer
@@ -163,7 +163,7 @@ def test_l2_folded_into_optimizer_matches_network_penalty(monkeypatch, kernels, 
     for wrap in (False, True):
         net = _network("cross_entropy", "relu", "multiclass", np.random.RandomState(5), alpha=0.7)
         opt = optimizers.registry.resolve(name, learning_rate_init=0.05)
-        opt = _Unfused(opt) if wrap else opt
+        opt = optimizers.registry.resolve(_Unfused(opt)) if wrap else opt
         state = opt.init(net.params, np)
         losses_seen = [
             float(net.train_step(X, Y, sw, float(sw.sum()), opt, state)) for _ in range(3)

@@ -239,7 +239,12 @@ def test_entry_point_plugin_fits(plugin_path):
     clf = DNNClassifier(
         (8,), activation="my_act", learning_rate_init=0.05, max_iter=50, random_state=0
     ).fit(X, y)
-    assert type(skdnn.activations.registry.resolve("my_act")).__name__ == "Softplus"
+    # Softplus does not subclass Activation: it comes wrapped, forward_with_bias filled in.
+    plugin = skdnn.activations.registry.resolve("my_act")
+    assert type(plugin.__wrapped__).__name__ == "Softplus"
+    assert plugin.forward_with_bias(np.zeros((1, 2)), np.ones(2), np) == pytest.approx(
+        np.logaddexp(0.0, 1.0)
+    )
     assert clf.predict(X).shape == (60,)
     assert clf.score(X, y) > 0.8
 
