@@ -61,9 +61,7 @@ class Optimizer(ABC):
         """
 
     @abstractmethod
-    def step(
-        self, params: list, grads: list, state: dict, xp: Any, l2: tuple | None = None
-    ) -> Any:
+    def step(self, params: list, grads: list, state: dict, xp: Any, l2: tuple | None = None) -> Any:
         """Update every array in ``params`` in place from the matching ``grads``.
 
         ``state`` is updated in place too.
