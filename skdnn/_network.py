@@ -19,12 +19,9 @@ views, so the hot loop allocates almost nothing on backends that take ``out=``.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from typing import Any
 
-from . import _kernels
-from .losses import apply_link
+from . import _kernels, _links
 
 
 class Network:
@@ -36,14 +33,14 @@ class Network:
         Weight matrices ``W_i`` of shape ``(fan_in, fan_out)``, on the backend.
     intercepts : list of arrays
         Bias vectors ``b_i`` of shape ``(fan_out,)``, on the backend.
-    activation : activation plugin
-        Hidden-layer activation.
-    loss : loss plugin
+    activation : Activation
+        Hidden-layer activation, as its registry resolves it (every hook present).
+    loss : Loss
         Loss, owning the output link.
     out_activation : {"softmax", "logistic"}
         Output link.
-    backend : backend plugin
-        Where the arrays live.
+    backend : Backend
+        Where the arrays live, as its registry resolves it.
     alpha : float, default=0.0
         L2 penalty strength.
     flat : bool, default=False
@@ -68,7 +65,7 @@ class Network:
         self.coefs = coefs
         self.intercepts = intercepts
         self._flat = None
-        if flat and getattr(backend, "supports_out", False):
+        if flat and backend.supports_out:
             xp = backend.xp
             self._flat = [_pack(coefs, xp), _pack(intercepts, xp)]
             self.coefs = _unpack(self._flat[0], [W.shape for W in coefs], xp)
@@ -138,17 +135,13 @@ class Network:
         mm, last = self.backend.matmul, len(self.coefs) - 1
         A = X
         acts = []
-        fused = getattr(self.activation, "forward_with_bias", None)
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             Z = mm(A, W, out=self._acts[i][:n, ...] if keep else None)
             if i == last:
                 Z += b
                 A = Z
-            elif fused is not None:
-                A = fused(Z, b, self.xp)
             else:
-                Z += b
-                A = self.activation.forward(Z, self.xp)
+                A = self.activation.forward_with_bias(Z, b, self.xp)
             acts.append(A)
         if keep:
             self._current = acts
@@ -165,7 +158,7 @@ class Network:
         -------
         P : array of shape (n, n_outputs)
         """
-        return apply_link(self.forward(X), self.out_activation, self.xp)
+        return _links.apply(self.forward(X), self.out_activation, self.xp)
 
     def loss_and_gradients(
         self,
@@ -239,7 +232,10 @@ class Network:
         sample_weight : array of shape (n,) or None
         sw_sum : float
             Total weight of the batch.
-        optimizer : optimizer plugin
+        optimizer : Optimizer
+            As its registry resolves it. When its ``folds_l2`` is True, ``step`` gets
+            the L2 penalty as ``l2=(reg, n)``; otherwise the penalty is added to the
+            gradients here and ``step`` is called without ``l2``.
         state : dict
             The optimizer's state, updated in place.
 
@@ -247,7 +243,7 @@ class Network:
         -------
         loss : 0-d array
         """
-        if self.alpha and _folds_l2(type(optimizer)):
+        if self.alpha and optimizer.folds_l2:
             loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum, penalty=False)
             reg = self.alpha / sw_sum
             sumsq = optimizer.step(
@@ -264,7 +260,7 @@ def empty(backend: Any, shape: tuple, dtype: Any) -> Any:
 
     Parameters
     ----------
-    backend : backend plugin
+    backend : Backend
     shape : tuple of int
     dtype : dtype of the backend's namespace
 
@@ -272,8 +268,7 @@ def empty(backend: Any, shape: tuple, dtype: Any) -> Any:
     -------
     array
     """
-    make = getattr(backend, "empty", None)
-    return make(shape, dtype) if make is not None else backend.xp.empty(shape, dtype=dtype)
+    return backend.empty(shape, dtype)
 
 
 def _pack(arrays: list, xp: Any) -> Any:
@@ -297,13 +292,3 @@ def _unpack(flat: Any, shapes: list, xp: Any) -> list:
         views.append(xp.reshape(flat[start : start + size], shape))
         start += size
     return views
-
-
-@functools.lru_cache(maxsize=64)
-def _folds_l2(optimizer_type: type) -> bool:
-    """Whether the optimizer's ``step`` takes ``l2=`` (folds the L2 penalty in itself)."""
-    step = getattr(optimizer_type, "step", None)
-    try:
-        return step is not None and "l2" in inspect.signature(step).parameters
-    except (TypeError, ValueError):
-        return False

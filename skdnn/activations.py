@@ -1,31 +1,93 @@
 """Hidden-layer activation functions.
 
-An activation is any object with two methods:
-
-``forward(Z, xp)``
-    Return ``f(Z)``. May overwrite ``Z`` (the network passes a buffer it owns).
-``derivative(A, dA, xp)``
-    Given the output ``A = f(Z)`` and the gradient ``dA`` with respect to it, return
-    the gradient with respect to ``Z``, ``dA * f'(Z)``. May overwrite ``dA``. The
-    derivative is written from the output value ``A``, so ``Z`` need not be kept.
-
-and optionally ``forward_with_bias(Z, b, xp)``, returning ``f(Z + b)``, which the network
-uses when present so that a fused kernel can add the bias and apply ``f`` in one pass.
-
-``xp`` is the backend's array namespace. The registry instance is :data:`registry`;
-third-party activations register through the entry-point group ``skdnn.activations``.
+:class:`Activation` is the protocol (documented there); :class:`Identity`,
+:class:`Logistic`, :class:`Tanh` and :class:`ReLU` are the built-ins. The registry
+instance is :data:`registry`; third-party activations register through the
+entry-point group ``skdnn.activations``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
 
 from . import _kernels
 from ._registry import Registry
 
-__all__ = ["Identity", "Logistic", "Tanh", "ReLU", "registry"]
+__all__ = ["Activation", "Identity", "Logistic", "Tanh", "ReLU", "registry"]
 
-registry = Registry("activations", required=["forward", "derivative"], param="activation")
+
+class Activation(ABC):
+    """The activation protocol: ``f`` applied elementwise, and its derivative.
+
+    ``xp`` is always the backend's array namespace. Subclass it, or pass any object
+    with ``forward`` and ``derivative`` methods (the registry then supplies
+    :meth:`forward_with_bias`).
+
+    Attributes
+    ----------
+    required : tuple of str
+        The names a plugin must have: ``("forward", "derivative")``.
+    """
+
+    required: ClassVar[tuple[str, ...]] = ("forward", "derivative")
+
+    @abstractmethod
+    def forward(self, Z: Any, xp: Any) -> Any:
+        """Return ``f(Z)``.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k)
+            May be overwritten (the network passes a buffer it owns).
+        xp : module
+
+        Returns
+        -------
+        array of shape (n, k)
+        """
+
+    @abstractmethod
+    def derivative(self, A: Any, dA: Any, xp: Any) -> Any:
+        """The gradient with respect to ``Z``, ``dA * f'(Z)``, written from ``A = f(Z)``.
+
+        Written from the output value ``A`` so that ``Z`` need not be kept.
+
+        Parameters
+        ----------
+        A : array of shape (n, k)
+            The output ``f(Z)``.
+        dA : array of shape (n, k)
+            The gradient with respect to ``A``. May be overwritten.
+        xp : module
+
+        Returns
+        -------
+        array of shape (n, k)
+        """
+
+    def forward_with_bias(self, Z: Any, b: Any, xp: Any) -> Any:
+        """Return ``f(Z + b)``: by default ``Z += b`` then :meth:`forward`.
+
+        The network calls this for every hidden layer, so that an activation with a
+        fused kernel can add the bias and apply ``f`` in one pass.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k)
+            Overwritten.
+        b : array of shape (k,)
+        xp : module
+
+        Returns
+        -------
+        array of shape (n, k)
+        """
+        Z += b
+        return self.forward(Z, xp)
+
+
+registry = Registry("activations", param="activation", base=Activation)
 
 
 def _has_out(xp: Any) -> bool:
@@ -34,7 +96,7 @@ def _has_out(xp: Any) -> bool:
 
 
 @registry.register("identity")
-class Identity:
+class Identity(Activation):
     """``f(z) = z``."""
 
     def forward(self, Z: Any, xp: Any) -> Any:
@@ -67,7 +129,7 @@ class Identity:
 
 
 @registry.register("logistic")
-class Logistic:
+class Logistic(Activation):
     """The logistic sigmoid ``f(z) = 1 / (1 + exp(-z))``."""
 
     def forward(self, Z: Any, xp: Any) -> Any:
@@ -106,7 +168,7 @@ class Logistic:
 
 
 @registry.register("tanh")
-class Tanh:
+class Tanh(Activation):
     """The hyperbolic tangent."""
 
     def forward(self, Z: Any, xp: Any) -> Any:
@@ -140,7 +202,7 @@ class Tanh:
 
 
 @registry.register("relu")
-class ReLU:
+class ReLU(Activation):
     """The rectified linear unit ``f(z) = max(z, 0)``."""
 
     def forward(self, Z: Any, xp: Any) -> Any:
@@ -177,8 +239,7 @@ class ReLU:
         if fused is not None and Z.flags.c_contiguous:
             fused(Z, b)
             return Z
-        Z += b
-        return self.forward(Z, xp)
+        return super().forward_with_bias(Z, b, xp)
 
     def derivative(self, A: Any, dA: Any, xp: Any) -> Any:
         """``f'(z) = 1 where a > 0, else 0``.

@@ -1,52 +1,16 @@
 """Array backends: where the network's arrays live and how they get there.
 
-A backend is any object with these attributes:
-
-``name`` : str
-    Short name, used in messages.
-``xp`` : module
-    The array namespace the network's math is written against (``numpy``, ``cupy``...).
-``is_available()`` -> bool
-    Whether the library imports and, for a device backend, a device answers.
-``unavailable_reason()`` -> str
-    What is missing and what to install, when ``is_available()`` is False.
-``asarray(x, dtype)``
-    Host (NumPy) data -> a backend array of ``dtype``. Makes no copy when ``x`` already
-    has the right type, dtype and layout.
-``to_numpy(x)``
-    Backend array -> host ``numpy.ndarray``.
-``take_rows(X, idx, out=None)``
-    Gather rows ``idx`` of ``X`` (as returned by ``asarray``) into a dense array,
-    writing into ``out`` when the backend can.
-``matmul(a, b, out=None)``
-    Matrix product, written into ``out`` when the backend can. Callers always use the
-    return value, so a backend without ``out=`` support simply ignores it.
-``supports_sparse`` : bool
-    Whether ``asarray`` and ``take_rows`` accept SciPy sparse matrices.
-``empty(shape, dtype)``, optional
-    An uninitialised backend array (on the backend's device); without it the network
-    calls ``xp.empty``.
-``fits(X)`` -> bool, optional
-    Whether the host array ``X`` fits in the backend's memory. When it does not, the
-    training rows stay on the host and each minibatch is moved on its own. Without it,
-    X is always moved whole.
-``owns(x)`` -> bool, optional
-    Whether ``x`` is already this backend's own array (a CuPy array, a tensor). Such
-    input is used where it lives, without a trip through the host, and ``predict*``
-    answer with arrays of the same kind. Without it, all input is host data.
-``supports_out`` : bool, optional
-    Whether ``matmul`` and ``take_rows`` really write into ``out=`` (and reshaping a
-    contiguous slice gives a view), so the network may keep its parameters in flat
-    buffers. False when absent.
-
-The registry instance is :data:`registry`; third-party backends register through the
-entry-point group ``skdnn.backends``.
+:class:`Backend` is the protocol (documented there); :class:`NumpyBackend`,
+:class:`CupyBackend`, :class:`TorchBackend` and :class:`ArrayAPIStrictBackend` are the
+built-ins. The registry instance is :data:`registry`; third-party backends register
+through the entry-point group ``skdnn.backends``.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,21 +20,203 @@ from ._registry import Registry
 __all__ = [
     "ArrayAPIBackend",
     "ArrayAPIStrictBackend",
+    "Backend",
     "CupyBackend",
     "NumpyBackend",
     "TorchBackend",
     "registry",
 ]
 
-registry = Registry(
-    "backends",
-    required=["name", "xp", "is_available", "asarray", "to_numpy", "take_rows", "matmul"],
-    param="backend",
-)
+
+class Backend(ABC):
+    """The backend protocol: an array namespace, and the trips to and from the host.
+
+    Subclass it, or pass any object with the required attributes (the registry then
+    supplies the defaults of the optional ones).
+
+    Attributes
+    ----------
+    required : tuple of str
+        The names a plugin must have: ``name``, ``xp``, ``is_available``,
+        ``asarray``, ``to_numpy``, ``take_rows``, ``matmul``.
+    supports_sparse : bool, default=False
+        Whether :meth:`asarray` and :meth:`take_rows` accept SciPy sparse matrices.
+    supports_out : bool, default=False
+        Whether :meth:`matmul` and :meth:`take_rows` really write into ``out=`` (and
+        reshaping a contiguous slice gives a view), so the network may keep its
+        parameters in flat buffers.
+    """
+
+    required: ClassVar[tuple[str, ...]] = (
+        "name",
+        "xp",
+        "is_available",
+        "asarray",
+        "to_numpy",
+        "take_rows",
+        "matmul",
+    )
+    supports_sparse: bool = False
+    supports_out: bool = False
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Short name, used in messages (a subclass sets a class attribute).
+
+        Returns
+        -------
+        str
+        """
+
+    @property
+    @abstractmethod
+    def xp(self) -> Any:
+        """The array namespace the network's math is written against.
+
+        ``numpy``, ``cupy``...; a subclass may set a class attribute instead.
+
+        Returns
+        -------
+        module
+        """
+
+    def unavailable_reason(self) -> str:
+        """What is missing (and what to install), or ``""``; by default ``""``.
+
+        Returns
+        -------
+        str
+        """
+        return ""
+
+    def is_available(self) -> bool:
+        """Whether the library imports and, for a device backend, a device answers.
+
+        By default, whether :meth:`unavailable_reason` is ``""``.
+
+        Returns
+        -------
+        bool
+        """
+        return self.unavailable_reason() == ""
+
+    @abstractmethod
+    def asarray(self, x: Any, dtype: Any) -> Any:
+        """Host (NumPy) data as a backend array of ``dtype``.
+
+        Makes no copy when ``x`` already has the right type, dtype and layout.
+
+        Parameters
+        ----------
+        x : array-like
+        dtype : dtype
+
+        Returns
+        -------
+        array
+        """
+
+    @abstractmethod
+    def to_numpy(self, x: Any) -> np.ndarray:
+        """A backend array as a host ``numpy.ndarray``.
+
+        Parameters
+        ----------
+        x : array
+
+        Returns
+        -------
+        ndarray
+        """
+
+    @abstractmethod
+    def take_rows(self, X: Any, idx: Any, out: Any = None) -> Any:
+        """Rows ``idx`` of ``X`` (as returned by :meth:`asarray`) as a dense array.
+
+        Parameters
+        ----------
+        X : array of shape (n, n_features)
+        idx : integer array or slice
+        out : array, optional
+            Written into when the backend can.
+
+        Returns
+        -------
+        array of shape (len(idx), n_features)
+        """
+
+    @abstractmethod
+    def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
+        """``a @ b``, written into ``out`` when the backend can.
+
+        Callers always use the return value, so a backend without ``out=`` support
+        simply ignores it.
+
+        Parameters
+        ----------
+        a, b : array
+        out : array, optional
+
+        Returns
+        -------
+        array
+        """
+
+    def empty(self, shape: tuple, dtype: Any) -> Any:
+        """An uninitialised backend array; by default ``xp.empty(shape, dtype=dtype)``.
+
+        A backend with a device (or a default device of its own) overrides it.
+
+        Parameters
+        ----------
+        shape : tuple of int
+        dtype : dtype of the namespace
+
+        Returns
+        -------
+        array
+        """
+        return self.xp.empty(shape, dtype=dtype)
+
+    def fits(self, X: Any) -> bool:
+        """Whether the host array ``X`` fits in the backend's memory; by default True.
+
+        When it does not, the training rows stay on the host and each minibatch is
+        moved on its own.
+
+        Parameters
+        ----------
+        X : ndarray
+
+        Returns
+        -------
+        bool
+        """
+        return True
+
+    def owns(self, x: Any) -> bool:
+        """Whether ``x`` is already this backend's own array; by default False.
+
+        Such input (a CuPy array, a tensor) is used where it lives, without a trip
+        through the host, and ``predict*`` answer with arrays of the same kind.
+
+        Parameters
+        ----------
+        x : object
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
+
+registry = Registry("backends", param="backend", base=Backend)
 
 
 @registry.register("numpy")
-class NumpyBackend:
+class NumpyBackend(Backend):
     """NumPy on the CPU, with SciPy CSR/CSC input.
 
     Matrix products go to the BLAS NumPy was built with (OpenBLAS in the wheels), which
@@ -81,24 +227,6 @@ class NumpyBackend:
     supports_sparse = True
     supports_out = True
     xp = np
-
-    def is_available(self) -> bool:
-        """NumPy is always available.
-
-        Returns
-        -------
-        bool
-        """
-        return True
-
-    def unavailable_reason(self) -> str:
-        """Nothing is ever missing.
-
-        Returns
-        -------
-        str
-        """
-        return ""
 
     def asarray(self, x: Any, dtype: Any) -> Any:
         """``x`` as a C-contiguous array (or CSR matrix) of ``dtype``; copies only if needed.
@@ -170,30 +298,8 @@ class NumpyBackend:
         return np.matmul(a, b, out=out)
 
 
-class _ImportedBackend:
-    """Shared part of the backends whose library may be missing."""
-
-    def unavailable_reason(self) -> str:  # pragma: no cover - overridden
-        """What is missing, or ``""``.
-
-        Returns
-        -------
-        str
-        """
-        raise NotImplementedError
-
-    def is_available(self) -> bool:
-        """Whether the library imports (and, for a device backend, a device answers).
-
-        Returns
-        -------
-        bool
-        """
-        return self.unavailable_reason() == ""
-
-
 @registry.register("cupy")
-class CupyBackend(_ImportedBackend):
+class CupyBackend(Backend):
     """CuPy on an NVIDIA GPU (install with ``pip install 'skdnn[gpu]'``).
 
     Data is copied to the device once per fit; fitted attributes are copied back to
@@ -326,7 +432,7 @@ class CupyBackend(_ImportedBackend):
         return self.xp.matmul(a, b, out=out)
 
 
-class ArrayAPIBackend(_ImportedBackend):
+class ArrayAPIBackend(Backend):
     """A backend for any library that follows the Python array API standard.
 
     Subclasses name the namespace (``module``) and how its arrays reach NumPy. The
@@ -415,20 +521,6 @@ class ArrayAPIBackend(_ImportedBackend):
         ndarray
         """
         return np.from_dlpack(x)
-
-    def empty(self, shape: tuple, dtype: Any) -> Any:
-        """An uninitialised array.
-
-        Parameters
-        ----------
-        shape : tuple of int
-        dtype : dtype of the namespace
-
-        Returns
-        -------
-        array
-        """
-        return self.xp.empty(shape, dtype=dtype)
 
     def take_rows(self, X: Any, idx: Any, out: Any = None) -> Any:
         """Rows ``idx`` (an integer array or a slice) of ``X``; ``out`` is ignored.

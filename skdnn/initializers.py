@@ -1,31 +1,67 @@
 """Weight initializers.
 
-An initializer is any callable ``init(fan_in, fan_out, rng, dtype)`` returning a host
-``numpy.ndarray`` of shape ``(fan_in, fan_out)``, drawn from the ``numpy.random.RandomState``
-``rng``. Weights are always drawn on the host and then moved to the backend, so every
-backend starts from the same weights for the same ``random_state``. Biases start at
-zero.
-
-The registry instance is :data:`registry`; it maps a name to a class whose instances
-are initializers. Third-party initializers register through the entry-point group
+:class:`Initializer` is the protocol (documented there); :class:`XavierNormal`,
+:class:`XavierUniform`, :class:`Gaussian` and :class:`HeNormal` are the built-ins. The
+registry instance is :data:`registry`; it maps a name to a class whose instances are
+initializers. Third-party initializers register through the entry-point group
 ``skdnn.initializers``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ._registry import Registry
 
-__all__ = ["XavierNormal", "XavierUniform", "Gaussian", "HeNormal", "registry"]
+__all__ = ["Gaussian", "HeNormal", "Initializer", "XavierNormal", "XavierUniform", "registry"]
 
-registry = Registry("initializers", required=["__call__"], param="init")
+
+class Initializer(ABC):
+    """The initializer protocol: a callable drawing one weight matrix on the host.
+
+    Weights are always drawn on the host and then moved to the backend, so every
+    backend starts from the same weights for the same ``random_state``. Biases start
+    at zero. Subclass it, or pass any callable with the signature of
+    :meth:`__call__` (a plain function will do).
+
+    Attributes
+    ----------
+    required : tuple of str
+        The names a plugin must have: ``("__call__",)``.
+    """
+
+    required: ClassVar[tuple[str, ...]] = ("__call__",)
+
+    @abstractmethod
+    def __call__(
+        self, fan_in: int, fan_out: int, rng: np.random.RandomState, dtype: Any
+    ) -> np.ndarray:
+        """Draw a ``(fan_in, fan_out)`` weight matrix from ``rng``.
+
+        Parameters
+        ----------
+        fan_in, fan_out : int
+            The layer's input and output widths.
+        rng : numpy.random.RandomState
+            The only source of randomness.
+        dtype : dtype
+            A NumPy floating dtype.
+
+        Returns
+        -------
+        ndarray of shape (fan_in, fan_out)
+            A host array of ``dtype``.
+        """
+
+
+registry = Registry("initializers", param="init", base=Initializer)
 
 
 @registry.register("xavier")
-class XavierNormal:
+class XavierNormal(Initializer):
     """Glorot (Xavier) normal: ``N(0, 2 / (fan_in + fan_out))``.
 
     Keeps the variance of activations and of gradients roughly constant across layers
@@ -52,7 +88,7 @@ class XavierNormal:
 
 
 @registry.register("xavier_uniform")
-class XavierUniform:
+class XavierUniform(Initializer):
     """Glorot (Xavier) uniform: ``U(-b, b)`` with ``b = sqrt(6 / (fan_in + fan_out))``.
 
     The same variance as :class:`XavierNormal`; scikit-learn's ``MLPClassifier`` uses
@@ -79,7 +115,7 @@ class XavierUniform:
 
 
 @registry.register("gaussian")
-class Gaussian:
+class Gaussian(Initializer):
     """Plain Gaussian ``N(0, std**2)`` with a fixed small ``std``, whatever the layer size.
 
     Parameters
@@ -110,7 +146,7 @@ class Gaussian:
 
 
 @registry.register("he")
-class HeNormal:
+class HeNormal(Initializer):
     """He (Kaiming) normal: ``N(0, 2 / fan_in)``, suited to ReLU layers (He et al., 2015)."""
 
     def __call__(

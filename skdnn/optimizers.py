@@ -1,49 +1,130 @@
 """Optimizers: settings kept apart from state.
 
-An optimizer is any object with two methods:
-
-``init(params, xp)`` -> state
-    A fresh state (a dict of arrays and Python scalars) for the list ``params``.
-``step(params, grads, state, xp)``
-    Update every array in ``params`` in place from the matching ``grads``, and update
-    ``state`` in place.
-
-and optionally:
-
-a keyword ``l2`` on ``step``
-    ``step(..., l2=(reg, n))`` adds ``reg * p`` to the gradients of the first ``n``
-    parameters (the weights) itself and returns their sum of squares before the update,
-    so the penalty costs no extra pass over memory. The built-ins take it; for an
-    optimizer without it the network adds the penalty to the gradients.
-``end_epoch(state, n_seen)``
-    Called after each epoch with the number of samples seen so far (schedules).
-``on_plateau(state, verbose)`` -> bool
-    Called when training stops improving; returns True to stop, False to go on (for
-    example after lowering the learning rate). Without it, training stops.
-
-The optimizer object holds only settings, so ``clone()`` and pickling stay clean; the
-state lives in the estimator and survives a save and load, so ``partial_fit`` resumes
-exactly. The registry instance is :data:`registry`; a named optimizer is built with the
-estimator's parameters its constructor accepts (``learning_rate_init``, ``beta_1``, ...).
-Third-party optimizers register through the entry-point group ``skdnn.optimizers``.
+:class:`Optimizer` is the protocol (documented there); :class:`SGD` and :class:`Adam`
+are the built-ins. The registry instance is :data:`registry`; a named optimizer is
+built with the estimator's parameters its constructor accepts (``learning_rate_init``,
+``beta_1``, ...). Third-party optimizers register through the entry-point group
+``skdnn.optimizers``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
 
 from . import _kernels
 from ._registry import Registry
 
-__all__ = ["SGD", "Adam", "registry"]
-
-registry = Registry("optimizers", required=["init", "step"], param="solver")
+__all__ = ["SGD", "Adam", "Optimizer", "registry"]
 
 
-def _flat(a: Any) -> Any:
-    """``a`` as a 1-D view (the network's flat buffers already are)."""
-    return a if a.ndim == 1 else a.reshape(-1)
+class Optimizer(ABC):
+    """The optimizer protocol: settings on the object, state in a dict of its own.
+
+    The optimizer object holds only settings, so ``clone()`` and pickling stay clean;
+    the state lives in the estimator and survives a save and load, so ``partial_fit``
+    resumes exactly. Subclass it, or pass any object with ``init`` and ``step``
+    methods (the registry then supplies the defaults of the optional hooks).
+
+    Attributes
+    ----------
+    required : tuple of str
+        The names a plugin must have: ``("init", "step")``.
+    folds_l2 : bool, default=False
+        Whether :meth:`step` takes ``l2=(reg, n)``: it then adds ``reg * p`` to the
+        gradients of the first ``n`` parameters (the weights) itself and returns their
+        sum of squares before the update, so the penalty costs no extra pass over
+        memory. When False, the network adds the penalty to the gradients and calls
+        ``step`` without ``l2``. Declared, never read off ``step``'s signature: a
+        subclass of a built-in (which sets it True) that overrides ``step`` must take
+        ``l2`` and honour it (passing it on to ``super().step``), or set it False.
+    """
+
+    required: ClassVar[tuple[str, ...]] = ("init", "step")
+    folds_l2: bool = False
+
+    @abstractmethod
+    def init(self, params: list, xp: Any) -> dict:
+        """A fresh state for the parameters ``params``.
+
+        Parameters
+        ----------
+        params : list of arrays
+        xp : module
+            The backend's array namespace.
+
+        Returns
+        -------
+        state : dict
+            Arrays and Python scalars (moments, step counter, learning rate).
+        """
+
+    @abstractmethod
+    def step(self, params: list, grads: list, state: dict, xp: Any, l2: tuple | None = None) -> Any:
+        """Update every array in ``params`` in place from the matching ``grads``.
+
+        ``state`` is updated in place too.
+
+        Parameters
+        ----------
+        params, grads : list of arrays
+        state : dict
+            As made by :meth:`init`.
+        xp : module
+        l2 : (float, int), optional
+            Passed only when :attr:`folds_l2` is True: ``(reg, n)``, the L2 penalty
+            to add to the gradients of the first ``n`` parameters.
+
+        Returns
+        -------
+        sumsq : float or 0-d array
+            With ``l2``: the sum of squares of the first ``n`` parameters before the
+            update. Ignored otherwise.
+        """
+
+    def end_epoch(self, state: dict, n_seen: int) -> None:
+        """Called after each epoch (for schedules); by default does nothing.
+
+        Parameters
+        ----------
+        state : dict
+        n_seen : int
+            Samples seen so far.
+        """
+        return None  # a deliberate no-op: a constant learning rate needs nothing
+
+    def on_plateau(self, state: dict, verbose: bool) -> bool:
+        """Called when training stops improving; by default asks to stop.
+
+        Parameters
+        ----------
+        state : dict
+        verbose : bool
+            Whether to print what it does.
+
+        Returns
+        -------
+        stop : bool
+            True to stop, False to go on (for example after lowering the learning
+            rate).
+        """
+        return True
+
+
+registry = Registry("optimizers", param="solver", base=Optimizer)
+
+
+def _flat(*arrays: Any) -> list | None:
+    """1-D views of ``arrays`` for the fused kernels, or None if one cannot be viewed.
+
+    ``reshape(-1)`` of an array that is not C-contiguous (a transposed or strided view)
+    returns a copy, and a kernel updating that copy would leave the parameter (or the
+    state) unchanged; such arrays take the unfused path instead.
+    """
+    if not all(a.flags.c_contiguous for a in arrays):
+        return None
+    return [a if a.ndim == 1 else a.reshape(-1) for a in arrays]
 
 
 def _penalized(p: Any, g: Any, reg: float, xp: Any) -> tuple[Any, Any]:
@@ -52,7 +133,7 @@ def _penalized(p: Any, g: Any, reg: float, xp: Any) -> tuple[Any, Any]:
 
 
 @registry.register("sgd")
-class SGD:
+class SGD(Optimizer):
     """Stochastic gradient descent with momentum, as ``MLPClassifier(solver="sgd")``.
 
     ``v <- momentum * v - lr * g``, then ``p <- p + v`` or, with Nesterov's momentum,
@@ -72,7 +153,14 @@ class SGD:
         Use Nesterov's momentum.
     power_t : float, default=0.5
         Exponent of the inverse scaling schedule.
+
+    Attributes
+    ----------
+    folds_l2 : bool
+        True: :meth:`step` folds the L2 penalty into its pass over memory.
     """
+
+    folds_l2 = True
 
     def __init__(
         self,
@@ -129,17 +217,10 @@ class SGD:
         sumsq = 0.0
         for k, (p, g, v) in enumerate(zip(params, grads, state["velocities"])):
             r = reg if k < n_reg else 0.0
-            if fused is not None:
+            flat = _flat(p, g, v) if fused is not None else None
+            if flat is not None:
                 cast = p.dtype.type
-                sq = fused(
-                    _flat(p),
-                    _flat(g),
-                    _flat(v),
-                    cast(lr),
-                    cast(mu),
-                    bool(self.nesterovs_momentum),
-                    cast(r),
-                )
+                sq = fused(*flat, cast(lr), cast(mu), bool(self.nesterovs_momentum), cast(r))
                 sumsq = sumsq + sq if k < n_reg else sumsq
                 continue
             if k < n_reg:
@@ -191,7 +272,7 @@ class SGD:
 
 
 @registry.register("adam")
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba, 2014), as ``MLPClassifier(solver="adam")``.
 
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``,
@@ -206,7 +287,14 @@ class Adam:
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float, default=1e-8
         Added to the denominator for numerical stability.
+
+    Attributes
+    ----------
+    folds_l2 : bool
+        True: :meth:`step` folds the L2 penalty into its pass over memory.
     """
+
+    folds_l2 = True
 
     def __init__(
         self,
@@ -265,13 +353,11 @@ class Adam:
         sumsq = 0.0
         for k, (p, g, m, v) in enumerate(zip(params, grads, state["ms"], state["vs"])):
             r = reg if k < n_reg else 0.0
-            if fused is not None:  # one pass over memory instead of about twelve
+            flat = _flat(p, g, m, v) if fused is not None else None
+            if flat is not None:  # one pass over memory instead of about twelve
                 cast = p.dtype.type
                 sq = fused(
-                    _flat(p),
-                    _flat(g),
-                    _flat(m),
-                    _flat(v),
+                    *flat,
                     cast(1.0 - b1),
                     cast(1.0 - b2),
                     cast(lr_t),

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from skdnn.activations import registry
+from skdnn.activations import Activation, registry
 
 REFERENCE = {
     "identity": lambda z: z,
@@ -74,3 +74,26 @@ def test_dtype_preserved(name, dtype):
     A = act.forward(Z.copy(), np)
     assert A.dtype == dtype
     assert act.derivative(A.copy(), np.ones_like(Z), np).dtype == dtype
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_with_bias_is_forward_of_z_plus_b(name):
+    """Every built-in has forward_with_bias (the base's default or a fused one)."""
+    rng = np.random.RandomState(2)
+    Z = rng.standard_normal((5, 4))
+    b = rng.standard_normal(4)
+    act = registry.resolve(name)
+    assert isinstance(act, Activation)
+    assert_allclose(act.forward_with_bias(Z.copy(), b, np), forward(name, Z + b), rtol=1e-15)
+
+
+def test_activation_base_requires_forward_and_derivative():
+    """A subclass missing a required method cannot be made; the registry says what."""
+
+    class Half(Activation):
+        def forward(self, Z, xp):
+            return Z
+
+    with pytest.raises(TypeError, match="derivative"):
+        Half()
+    assert registry.required == ("forward", "derivative")

@@ -24,12 +24,12 @@ class InterruptingAdam(Adam):
         self.n = n
         self.calls = 0
 
-    def step(self, params, grads, state, xp):
+    def step(self, params, grads, state, xp, l2=None):
         """Count the call; raise on the n-th, else take an Adam step."""
         self.calls += 1
         if self.calls == self.n:
             raise KeyboardInterrupt
-        super().step(params, grads, state, xp)
+        return super().step(params, grads, state, xp, l2=l2)
 
 
 def _weights_finite(clf):

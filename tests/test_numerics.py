@@ -7,8 +7,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skdnn import DNNClassifier
-from skdnn._classifier import _log_sigmoid, _log_softmax
-from skdnn.losses import CrossEntropy, MeanSquaredError, apply_link
+from skdnn._links import apply, log_apply, two_columns
+from skdnn.losses import CrossEntropy, MeanSquaredError
 
 ROW_SUM_TOL = {np.float64: 1e-6, np.float32: 1e-5}
 EXTREME = np.array(
@@ -33,7 +33,7 @@ def test_losses_stay_finite_for_extreme_logits(dtype, link, loss):
         value, grad = loss.value_and_gradient(raw.copy(), Y, None, link, np)
         sw = np.array([1.0, 0.0, 2.0, 1.0, 3.0], dtype=dtype)
         value_w, grad_w = loss.value_and_gradient(raw.copy(), Y, sw, link, np)
-        P = apply_link(raw.copy(), link, np)
+        P = apply(raw.copy(), link, np)
     for arr in (value, grad, value_w, grad_w, P):
         assert np.all(np.isfinite(arr))
     assert grad.dtype == dtype and P.dtype == dtype
@@ -49,15 +49,65 @@ def test_log_link_helpers_stay_finite_and_match_the_logs(dtype):
     """log-softmax and log-sigmoid of +/-1e4 are finite and equal log(p) where p > 0."""
     raw = EXTREME.astype(dtype)
     with np.errstate(over="raise", divide="raise", invalid="raise"):
-        log_p = _log_softmax(raw)
-        log_s = _log_sigmoid(raw)
+        log_p = log_apply(raw, "softmax", np)
+        log_s = log_apply(raw, "logistic", np)
     assert np.all(np.isfinite(log_p)) and np.all(np.isfinite(log_s))
     assert np.all(log_p <= 0) and np.all(log_s <= 0)
     np.testing.assert_allclose(log_p[0], [0.0, -2e4, -1e4], rtol=1e-6)
     np.testing.assert_allclose(log_s[0], [0.0, -1e4, -np.log(2)], rtol=1e-6)
-    P = apply_link(raw.copy(), "softmax", np)
+    P = apply(raw.copy(), "softmax", np)
     mask = P > 0
     np.testing.assert_allclose(np.exp(log_p[mask]), P[mask], rtol=1e-5)
+
+
+class _NumpyWithoutConcat:
+    """NumPy as 1.26 had it: ``concatenate`` but not the standard's ``concat``."""
+
+    def __getattr__(self, name):
+        if name == "concat":
+            raise AttributeError(name)
+        return getattr(np, name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xp", [np, _NumpyWithoutConcat()], ids=["numpy", "no-concat"])
+def test_two_columns_keep_tiny_probabilities(dtype, xp):
+    """[sigmoid(-z), sigmoid(z)]: P(class 0) is exact where it is tiny, logs stay finite."""
+    z = np.array([[-1e4], [-30.0], [0.0], [20.0], [80.0], [1e4]], dtype=dtype)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        P = two_columns(z.copy(), xp)
+        log_P = two_columns(z.copy(), xp, log=True)
+    assert P.shape == log_P.shape == (6, 2)
+    assert P.dtype == log_P.dtype == dtype
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=ROW_SUM_TOL[dtype])
+    # sigmoid(-20) = 2.06e-9 in float32, not 1 - sigmoid(20) = 0.
+    expected = 1.0 / (1.0 + np.exp(np.float64(20.0)))
+    assert P[3, 0] == pytest.approx(expected, rel=1e-5)
+    assert np.all(np.isfinite(log_P)) and np.all(log_P <= 0)
+    np.testing.assert_allclose(log_P[[0, -1], :], [[0.0, -1e4], [-1e4, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(log_P[4, 0], -80.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_two_columns_on_other_namespaces(log, cupy_or_stand_in):
+    """The same columns from array_api_strict and CuPy (or its CPU stand-in)."""
+    import array_api_strict
+
+    z = np.array([[-50.0], [-2.0], [0.5], [40.0]])
+    expected = two_columns(z.copy(), np, log=log)
+    strict = two_columns(array_api_strict.asarray(z), array_api_strict, log=log)
+    np.testing.assert_allclose(np.from_dlpack(strict), expected, rtol=1e-12)
+    cp = cupy_or_stand_in
+    on_device = two_columns(cp.asarray(z), cp, log=log)
+    assert type(on_device) is cp.ndarray
+    np.testing.assert_allclose(cp.asnumpy(on_device), expected, rtol=1e-12)
+
+
+def test_unknown_link_names_itself():
+    """apply and log_apply name an unknown link and list the known ones."""
+    for function in (apply, log_apply):
+        with pytest.raises(ValueError, match=r"'tanh'.*\('softmax', 'logistic'\)"):
+            function(np.zeros((2, 2)), "tanh", np)
 
 
 def _linear_model(n_classes, dtype):

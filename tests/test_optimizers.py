@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from skdnn import optimizers
+from skdnn import _kernels, optimizers
 
 
 def _params():
@@ -101,3 +101,64 @@ def test_state_is_separate_from_settings():
     s2 = opt.init(_params(), np)
     assert s1["ms"][0] is not s2["ms"][0]
     assert vars(opt) == vars(optimizers.Adam())
+
+
+def _views(base):
+    """Non-contiguous views of ``base``'s data: transposed, sliced, strided 1-D."""
+    return {
+        "transposed": base.T,
+        "sliced": base[:, 1:4],  # no single stride walks it: reshape(-1) copies
+        "strided-1d": base.reshape(-1)[::3],
+    }
+
+
+@pytest.mark.skipif(not _kernels.ENABLED, reason="Numba is not importable")
+@pytest.mark.parametrize("view", ["transposed", "sliced", "strided-1d"])
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_fused_step_updates_a_non_contiguous_parameter(monkeypatch, name, view):
+    """Regression: the fused step flattened a non-contiguous parameter with reshape(-1),
+    which copies, so the kernel updated the copy and the parameter never changed."""
+    monkeypatch.setattr(_kernels, "ENABLED", True)
+    rng = np.random.RandomState(0)
+    grads = [rng.standard_normal((4, 6)) for _ in range(3)]
+    results = []
+    for contiguous in (False, True):
+        base = np.random.RandomState(1).standard_normal((4, 6))
+        p = _views(base)[view]
+        p = np.ascontiguousarray(p) if contiguous else p
+        assert p.flags.c_contiguous == contiguous
+        before = p.copy()
+        opt = optimizers.registry.resolve(name, learning_rate_init=0.1)
+        state = opt.init([p], np)
+        sumsq = []
+        for g in grads:
+            g = np.ascontiguousarray(_views(g)[view])
+            sumsq.append(float(opt.step([p], [g], state, np, l2=(0.1, 1))))
+        assert not np.allclose(p, before)
+        results.append((p.copy(), sumsq))
+    (p_view, sq_view), (p_copy, sq_copy) = results
+    np.testing.assert_allclose(p_view, p_copy, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(sq_view, sq_copy, rtol=1e-12)
+
+
+def test_builtins_declare_that_they_fold_l2():
+    """The built-ins take l2= and say so; the base class default says they do not."""
+    assert optimizers.SGD.folds_l2 and optimizers.Adam.folds_l2
+    assert optimizers.Optimizer.folds_l2 is False
+
+
+def test_base_defaults():
+    """end_epoch does nothing, on_plateau asks to stop."""
+
+    class Minimal(optimizers.Optimizer):
+        def init(self, params, xp):
+            return {}
+
+        def step(self, params, grads, state, xp, l2=None):
+            return 0.0
+
+    opt, state = Minimal(), {"learning_rate": 0.1}
+    assert opt.end_epoch(state, 100) is None and state == {"learning_rate": 0.1}
+    assert opt.on_plateau(state, verbose=True) is True
+    with pytest.raises(TypeError, match="abstract"):
+        type("NoStep", (optimizers.Optimizer,), {"init": Minimal.init})()

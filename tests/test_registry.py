@@ -1,18 +1,21 @@
 """Tests of the plugin registries, including real entry-point discovery."""
 
 import ast
+import copy as copy_module
 import importlib
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import skdnn
 from skdnn import DNNClassifier
-from skdnn._registry import Registry
+from skdnn._registry import PluginAdapter, Registry
 
 BUILTINS = {
     skdnn.losses.registry: {"cross_entropy", "mse"},
@@ -239,7 +242,12 @@ def test_entry_point_plugin_fits(plugin_path):
     clf = DNNClassifier(
         (8,), activation="my_act", learning_rate_init=0.05, max_iter=50, random_state=0
     ).fit(X, y)
-    assert type(skdnn.activations.registry.resolve("my_act")).__name__ == "Softplus"
+    # Softplus does not subclass Activation: it comes wrapped, forward_with_bias filled in.
+    plugin = skdnn.activations.registry.resolve("my_act")
+    assert type(plugin.__wrapped__).__name__ == "Softplus"
+    assert plugin.forward_with_bias(np.zeros((1, 2)), np.ones(2), np) == pytest.approx(
+        np.logaddexp(0.0, 1.0)
+    )
     assert clf.predict(X).shape == (60,)
     assert clf.score(X, y) > 0.8
 
@@ -269,3 +277,204 @@ def test_broken_plugin_does_not_break_import(plugin_path):
     ).stdout
     names = ast.literal_eval(out)
     assert {"my_act", "broken", "relu"} <= set(names)
+
+
+# ------------------------------------------------- base classes and their defaults
+
+
+class LooseOptimizer:
+    """An optimizer that follows the protocol without subclassing Optimizer."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def init(self, params, xp):
+        return {}
+
+    def step(self, params, grads, state, xp):
+        self.steps += 1
+
+    def __repr__(self):
+        return "LooseOptimizer()"
+
+
+class LooseActivation:
+    """An activation with forward and derivative only."""
+
+    def forward(self, Z, xp):
+        return xp.maximum(Z, 0)
+
+    def derivative(self, A, dA, xp):
+        return dA * (A > 0)
+
+
+class LooseBackend:
+    """A backend with only the required attributes."""
+
+    name = "loose"
+    xp = np
+
+    def is_available(self):
+        return True
+
+    def asarray(self, x, dtype):
+        return np.asarray(x, dtype=dtype)
+
+    def to_numpy(self, x):
+        return np.asarray(x)
+
+    def take_rows(self, X, idx, out=None):
+        return X[idx]
+
+    def matmul(self, a, b, out=None):
+        return a @ b
+
+
+BASES = {
+    skdnn.losses.registry: skdnn.losses.Loss,
+    skdnn.initializers.registry: skdnn.initializers.Initializer,
+    skdnn.activations.registry: skdnn.activations.Activation,
+    skdnn.optimizers.registry: skdnn.optimizers.Optimizer,
+    skdnn.backends.registry: skdnn.backends.Backend,
+}
+
+
+@pytest.mark.parametrize("registry", list(BASES), ids=lambda r: r.kind)
+def test_builtins_subclass_their_base_and_come_unwrapped(registry):
+    """Every built-in subclasses its kind's base (exported), so it is never wrapped."""
+    base = BASES[registry]
+    module = sys.modules[base.__module__]
+    assert base.__name__ in module.__all__
+    assert registry.base is base
+    assert registry.required == base.required
+    for name in BUILTINS[registry]:
+        plugin = registry.resolve(name)
+        assert isinstance(plugin, base)
+        assert registry.resolve(plugin) is plugin
+
+
+def test_optimizer_defaults_filled_in():
+    """An optimizer without end_epoch, on_plateau or folds_l2 gets the base's defaults."""
+    loose = LooseOptimizer()
+    opt = skdnn.optimizers.registry.resolve(loose)
+    assert isinstance(opt, PluginAdapter)
+    assert opt.__wrapped__ is loose
+    assert opt.end_epoch({}, 10) is None
+    assert opt.on_plateau({}, verbose=False) is True
+    assert opt.folds_l2 is False
+    opt.step([], [], {}, np)  # its own methods, reached through the adapter
+    assert loose.steps == 1
+    assert repr(opt) == "LooseOptimizer()"
+
+
+def test_activation_default_calls_the_objects_own_forward():
+    """The default forward_with_bias adds the bias, then runs the object's forward."""
+    act = skdnn.activations.registry.resolve(LooseActivation())
+    Z = np.array([[-3.0, 1.0]])
+    out = act.forward_with_bias(Z.copy(), np.array([1.0, -2.0]), np)
+    np.testing.assert_array_equal(out, [[0.0, 0.0]])
+    out = act.forward_with_bias(Z.copy(), np.array([5.0, 5.0]), np)
+    np.testing.assert_array_equal(out, [[2.0, 6.0]])
+
+
+def test_backend_defaults_filled_in():
+    """A backend without owns, fits, empty, supports_* or unavailable_reason gets them."""
+    backend = skdnn.backends.registry.resolve(LooseBackend())
+    assert backend.supports_sparse is False and backend.supports_out is False
+    assert backend.owns(np.zeros(2)) is False
+    assert backend.fits(np.zeros(2)) is True
+    assert backend.unavailable_reason() == ""
+    buffer = backend.empty((2, 3), np.float32)
+    assert buffer.shape == (2, 3) and buffer.dtype == np.float32
+    assert backend.name == "loose"
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loose_plugins_fit():
+    """Non-subclassing plugins of every kind train a classifier together."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = DNNClassifier(
+        (4,),
+        activation=LooseActivation(),
+        solver=LooseOptimizer(),
+        backend=LooseBackend(),
+        max_iter=3,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.predict(X).shape == (40,)
+
+
+def test_objects_own_hook_wins_over_the_default():
+    """A hook the object has is never replaced by the base's default."""
+
+    class Patient(LooseOptimizer):
+        folds_l2 = True
+
+        def on_plateau(self, state, verbose):
+            state["lowered"] = True
+            return False
+
+    class Fused(LooseActivation):
+        def forward_with_bias(self, Z, b, xp):
+            return "fused"
+
+    opt = skdnn.optimizers.registry.resolve(Patient())
+    state = {}
+    assert opt.on_plateau(state, verbose=False) is False and state == {"lowered": True}
+    assert opt.folds_l2 is True
+    act = skdnn.activations.registry.resolve(Fused())
+    assert act.forward_with_bias(np.zeros((1, 1)), np.zeros(1), np) == "fused"
+
+
+def test_complete_object_is_not_wrapped():
+    """An object that has every optional hook already is returned itself."""
+
+    class Complete(LooseActivation):
+        def forward_with_bias(self, Z, b, xp):
+            return self.forward(Z + b, xp)
+
+    act = Complete()
+    assert skdnn.activations.registry.resolve(act) is act
+
+
+def test_wrapped_plugin_pickles_and_forwards_attribute_setting():
+    """The adapter pickles (joblib workers) as an adapter of the unpickled object."""
+    opt = skdnn.optimizers.registry.resolve(LooseOptimizer())
+    opt.steps = 5  # set on the wrapped object
+    assert opt.__wrapped__.steps == 5
+    for copy in (pickle.loads(pickle.dumps(opt)), copy_module.deepcopy(opt)):
+        assert isinstance(copy, PluginAdapter)
+        assert type(copy.__wrapped__) is LooseOptimizer and copy.__wrapped__ is not opt.__wrapped__
+        assert copy.steps == 5
+        assert copy.on_plateau({}, verbose=False) is True
+    assert skdnn.optimizers.registry.resolve(opt) is opt  # resolving again: no double wrap
+
+
+def test_optimizer_taking_l2_without_declaring_folds_l2_gets_no_l2():
+    """Regression guard: no optional feature is read off a signature. A step that
+    accepts ``l2`` but whose optimizer does not set ``folds_l2`` is called without it,
+    and the network adds the penalty to the gradients itself."""
+    seen = []
+
+    class Accepting(LooseOptimizer):
+        def step(self, params, grads, state, xp, l2=None):
+            seen.append(l2)
+            for p, g in zip(params, grads):
+                p -= 0.01 * g
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((30, 3))
+    y = np.arange(30) % 2
+    with pytest.warns(ConvergenceWarning):
+        DNNClassifier((4,), solver=Accepting(), alpha=0.5, max_iter=2, random_state=0).fit(X, y)
+    assert seen and all(l2 is None for l2 in seen)
+
+
+def test_legacy_required_registry_still_works():
+    """Registry(kind, required=..., param=...) without a base: objects are not wrapped."""
+    reg = Registry("widgets", required=["run"], param="widget")
+    obj = LooseActivation()
+    obj.run = lambda: None
+    assert reg.base is None and reg.resolve(obj) is obj

@@ -1,0 +1,189 @@
+"""The output links: raw network outputs (logits) to probabilities, in one place.
+
+Multiclass targets use the softmax link, binary and multilabel targets the logistic
+link, one independent sigmoid per output column. Everything here is written against
+the array namespace ``xp`` it is given (NumPy, CuPy, any array API library), and keeps
+full relative precision for tiny probabilities: ``P(class 0)`` of a binary model is
+``sigmoid(-z)``, never ``1 - sigmoid(z)``, and log-probabilities come from the logits,
+never from ``log(p)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LINKS", "apply", "bound", "log_apply", "logit_bound", "two_columns"]
+
+#: The link names, as the estimator's ``out_activation_`` holds them.
+LINKS = ("softmax", "logistic")
+
+# Share of the exponent range the logits may span during training (see bound()).
+_LOGIT_RANGE = 0.75
+
+
+def _check(link: str) -> None:
+    if link not in LINKS:
+        raise ValueError(f"Unknown output activation {link!r}; expected one of {LINKS}.")
+
+
+def _sigmoid(raw: Any, xp: Any, e: Any = None) -> Any:
+    """``1 / (1 + exp(-raw))`` with full relative precision on both sides, no overflow.
+
+    With ``e = exp(-|z|)`` (never above 1): ``1 / (1 + e)`` for ``z >= 0`` and
+    ``e / (1 + e)`` for ``z < 0``, so tiny probabilities keep their digits. ``e`` may
+    be passed in when the caller has it already.
+    """
+    if e is None:
+        e = xp.exp(-xp.abs(raw))
+    return xp.where(raw >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _log_sigmoid(raw: Any, xp: Any) -> Any:
+    # log(sigmoid(z)) = -softplus(-z) = -(max(-z, 0) + log1p(exp(-|z|))), stable for any z.
+    return -(xp.maximum(-raw, 0.0) + xp.log1p(xp.exp(-xp.abs(raw))))
+
+
+def apply(raw: Any, link: str, xp: Any) -> Any:
+    """Map raw outputs to probabilities through the output link.
+
+    Parameters
+    ----------
+    raw : array of shape (n, n_outputs)
+        Raw network outputs. Overwritten for ``"softmax"``.
+    link : {"softmax", "logistic"}
+        The link.
+    xp : module
+        Array namespace of ``raw``.
+
+    Returns
+    -------
+    P : array of shape (n, n_outputs)
+
+    Raises
+    ------
+    ValueError
+        If ``link`` is not one of :data:`LINKS`.
+    """
+    _check(link)
+    if link == "softmax":
+        raw -= xp.max(raw, axis=1, keepdims=True)
+        P = xp.exp(raw)
+        P /= xp.sum(P, axis=1, keepdims=True)
+        return P
+    return _sigmoid(raw, xp)
+
+
+def log_apply(raw: Any, link: str, xp: Any) -> Any:
+    """Log-probabilities straight from the logits: finite wherever ``p`` is representable.
+
+    Log-softmax is ``s - log(sum(exp(s)))`` on the max-shifted logits ``s``;
+    log-sigmoid is ``-softplus(-z)``. Neither ever takes the log of a probability.
+
+    Parameters
+    ----------
+    raw : array of shape (n, n_outputs)
+        Raw network outputs; not modified.
+    link : {"softmax", "logistic"}
+        The link.
+    xp : module
+        Array namespace of ``raw``.
+
+    Returns
+    -------
+    log_P : array of shape (n, n_outputs)
+
+    Raises
+    ------
+    ValueError
+        If ``link`` is not one of :data:`LINKS`.
+    """
+    _check(link)
+    if link == "softmax":
+        shifted = raw - xp.max(raw, axis=1, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+    return _log_sigmoid(raw, xp)
+
+
+def two_columns(raw: Any, xp: Any, log: bool = False) -> Any:
+    """Both class probabilities of a binary model from its one logit column.
+
+    ``[P(class 0), P(class 1)] = [sigmoid(-z), sigmoid(z)]``: computing the first as
+    ``sigmoid(-z)`` rather than ``1 - sigmoid(z)`` keeps it exact where it is tiny.
+
+    Parameters
+    ----------
+    raw : array of shape (n, 1)
+        Logits of class 1; not modified.
+    xp : module
+        Array namespace of ``raw``.
+    log : bool, default=False
+        Return log-probabilities (``-softplus(z)``, ``-softplus(-z)``) instead.
+
+    Returns
+    -------
+    P : array of shape (n, 2)
+    """
+    column = _log_sigmoid if log else _sigmoid
+    # NumPy before 2.0 has concatenate but not the standard's concat.
+    join = xp.concat if hasattr(xp, "concat") else xp.concatenate
+    return join([column(-raw, xp), column(raw, xp)], axis=1)
+
+
+@functools.lru_cache(maxsize=16)
+def _bound_for(dtype_name: str) -> float:
+    return -_LOGIT_RANGE * math.log(float(np.finfo(np.dtype(dtype_name)).smallest_normal))
+
+
+def logit_bound(dtype: Any) -> float:
+    """The largest logit magnitude :func:`bound` lets through for ``dtype``.
+
+    3/4 of ``-log(smallest normal)``: 65.5 in float32, 531 in float64.
+
+    Parameters
+    ----------
+    dtype : dtype
+        A floating dtype of any namespace (NumPy, CuPy, array API); read by its name.
+
+    Returns
+    -------
+    float
+    """
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:  # an array API or torch dtype: its name ends "float32", "float64"
+        name = str(dtype).rsplit(".", 1)[-1]
+    return _bound_for(name)
+
+
+def bound(raw: Any, link: str, xp: Any) -> Any:
+    """Logits clipped so that ``exp`` of them stays clear of subnormal numbers.
+
+    Once a network is confident, ``exp(-|z|)`` underflows into subnormal floats, and
+    arithmetic on those (in the loss, and in every matrix product of the backward
+    pass) runs many times slower. Bounding ``|z|`` (softmax: the max-shifted logits) at
+    :func:`logit_bound` keeps every probability above 1e-28 (float32): far below the
+    precision of ``1 - p``, so the loss and its gradient change by less than rounding.
+
+    Parameters
+    ----------
+    raw : array of shape (n, n_outputs)
+        Logits. Overwritten (max-shifted) for ``"softmax"``.
+    link : {"softmax", "logistic"}
+        The link.
+    xp : module
+        Array namespace of ``raw``.
+
+    Returns
+    -------
+    array of shape (n, n_outputs)
+    """
+    _check(link)
+    limit = logit_bound(raw.dtype)
+    if link == "softmax":
+        raw -= xp.max(raw, axis=1, keepdims=True)
+        return xp.maximum(raw, -limit)
+    return xp.clip(raw, -limit, limit)
