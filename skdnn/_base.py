@@ -457,5 +457,5 @@ class BaseDNN(BaseEstimator):
 
 def _kind(optimizer: Any) -> str:
     """The optimizer's class, by which a stored state is matched to it."""
-    cls = type(getattr(optimizer, "wrapped", optimizer))
+    cls = type(getattr(optimizer, "__wrapped__", optimizer))
     return f"{cls.__module__}.{cls.__qualname__}"
