@@ -6,21 +6,16 @@ the shared estimator machinery are in :mod:`skdnn._base`.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from . import _links
 from ._base import BaseDNN, Start
 from ._inference import labels
-from ._validation import check_classes
+from ._validation import check_classes, check_labels, check_targets, encode_labels
 
 __all__ = ["DNNClassifier"]
 
@@ -168,7 +163,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     >>> from sklearn.datasets import load_iris
     >>> from skdnn import DNNClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = DNNClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=0)
+    >>> clf = DNNClassifier(
+    ...     hidden_layer_sizes=(32,), learning_rate_init=0.01, max_iter=300, random_state=0
+    ... )
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
@@ -387,7 +384,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         float targets, the target attributes to commit, the labels to stratify the
         validation split by, and the sample weights times the class weights.
         """
-        y, multilabel, target_type = _check_targets(y)
+        y, multilabel, target_type = check_targets(y)
         if start.fitted_weights:
             classes_ = self._known_classes(y, multilabel, target_type, start, classes)
         elif multilabel:
@@ -406,7 +403,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
                 )
         else:
             classes_ = np.unique(y)
-        _check_labels(y, classes_, multilabel, start)
+        check_labels(y, classes_, multilabel)
         n_outputs = len(classes_) if multilabel or len(classes_) > 2 else 1
         fitted = {
             "classes_": classes_,
@@ -415,7 +412,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
             "out_activation_": "logistic" if multilabel or n_outputs == 1 else "softmax",
         }
         sw = self._with_class_weights(sw, y, classes_, start)
-        Y = _encode(y, classes_, multilabel, dtype)
+        Y = encode_labels(y, classes_, multilabel, dtype)
         return y, Y, fitted, (None if multilabel else y), sw
 
     def _known_classes(self, y, multilabel, target_type, start: Start, classes):
@@ -471,64 +468,3 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
                 "non-negative numbers."
             )
         return weights.astype(np.float64)
-
-
-def _check_targets(y):
-    """``y`` as a host array of labels; returns ``(y, multilabel, target_type)``."""
-    if sp.issparse(y):
-        y = y.toarray()
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    if y.dtype == object:
-        # Labels must sort: str next to numbers (or None) cannot be ordered.
-        kinds = {"number" if isinstance(v, Real) else type(v).__name__ for v in y.ravel()}
-        if len(kinds) > 1:
-            raise ValueError(
-                f"y mixes labels of types {sorted(kinds)}; labels must all be numbers "
-                "or all be strings. Convert them to one type, e.g. y.astype(str)."
-            )
-    target_type = type_of_target(y, input_name="y")
-    if target_type == "unknown" or target_type.startswith("continuous"):
-        check_classification_targets(y)  # scikit-learn's error for regression targets
-    if target_type not in ("binary", "multiclass", "multilabel-indicator"):
-        raise ValueError(
-            f"DNNClassifier supports binary, multiclass and multilabel-indicator "
-            f"targets; got {target_type!r}. For several multiclass outputs, wrap it "
-            "in sklearn.multioutput.MultiOutputClassifier."
-        )
-    return y, target_type == "multilabel-indicator", target_type
-
-
-def _check_labels(y, classes_, multilabel: bool, start: Start) -> None:
-    """Every label of ``y`` must be one the model knows."""
-    if multilabel:
-        if y.shape[1] != len(classes_):
-            raise ValueError(
-                f"y has {y.shape[1]} label columns but the model was fitted with {len(classes_)}."
-            )
-        values = np.unique(y)
-        if not np.isin(values, [0, 1]).all():
-            raise ValueError(
-                f"A multilabel indicator y must hold only 0 and 1, got the values "
-                f"{values.tolist()!r}. Pass (y > 0).astype(int) or a 0/1 matrix."
-            )
-        return
-    unseen = np.setdiff1d(np.unique(y), classes_)
-    if unseen.size:
-        raise ValueError(
-            f"y contains labels {unseen.tolist()!r} not in classes_ {classes_.tolist()!r}: "
-            "partial_fit can only learn the classes given on its first call."
-        )
-
-
-def _encode(y, classes_, multilabel: bool, dtype) -> np.ndarray:
-    """Targets as an (n, n_outputs) float array (one logistic column for <= 2 classes)."""
-    if multilabel:
-        return y.astype(dtype)
-    if len(classes_) <= 2:  # a single class is encoded as the negative one
-        positive = classes_[1] if len(classes_) == 2 else None
-        return (y == positive).astype(dtype)[:, None]
-    Y = np.zeros((y.shape[0], len(classes_)), dtype=dtype)
-    Y[np.arange(y.shape[0]), np.searchsorted(classes_, y)] = 1
-    return Y

@@ -7,11 +7,13 @@ Nothing here trains; every function either returns checked data or raises a
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     _check_y,
@@ -175,3 +177,68 @@ def hidden_sizes(param: Any) -> list[int]:
         if not isinstance(s, Integral) or isinstance(s, bool) or s < 1:
             raise ValueError(f"hidden_layer_sizes must contain positive integers, got {param!r}.")
     return [int(s) for s in sizes]
+
+
+def check_targets(y):
+    """Classification targets as a host array of labels.
+
+    Returns ``(y, multilabel, target_type)``; raises for regression targets, mixed
+    label types and several multiclass outputs.
+    """
+    if sp.issparse(y):
+        y = y.toarray()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.dtype == object:
+        # Labels must sort: str next to numbers (or None) cannot be ordered.
+        kinds = {"number" if isinstance(v, Real) else type(v).__name__ for v in y.ravel()}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"y mixes labels of types {sorted(kinds)}; labels must all be numbers "
+                "or all be strings. Convert them to one type, e.g. y.astype(str)."
+            )
+    target_type = type_of_target(y, input_name="y")
+    if target_type == "unknown" or target_type.startswith("continuous"):
+        check_classification_targets(y)  # scikit-learn's error for regression targets
+    if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+        raise ValueError(
+            f"DNNClassifier supports binary, multiclass and multilabel-indicator "
+            f"targets; got {target_type!r}. For several multiclass outputs, wrap it "
+            "in sklearn.multioutput.MultiOutputClassifier."
+        )
+    return y, target_type == "multilabel-indicator", target_type
+
+
+def check_labels(y, classes_, multilabel: bool) -> None:
+    """Every label of ``y`` must be one the model knows."""
+    if multilabel:
+        if y.shape[1] != len(classes_):
+            raise ValueError(
+                f"y has {y.shape[1]} label columns but the model was fitted with {len(classes_)}."
+            )
+        values = np.unique(y)
+        if not np.isin(values, [0, 1]).all():
+            raise ValueError(
+                f"A multilabel indicator y must hold only 0 and 1, got the values "
+                f"{values.tolist()!r}. Pass (y > 0).astype(int) or a 0/1 matrix."
+            )
+        return
+    unseen = np.setdiff1d(np.unique(y), classes_)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels {unseen.tolist()!r} not in classes_ {classes_.tolist()!r}: "
+            "partial_fit can only learn the classes given on its first call."
+        )
+
+
+def encode_labels(y, classes_, multilabel: bool, dtype) -> np.ndarray:
+    """Targets as an (n, n_outputs) float array (one logistic column for <= 2 classes)."""
+    if multilabel:
+        return y.astype(dtype)
+    if len(classes_) <= 2:  # a single class is encoded as the negative one
+        positive = classes_[1] if len(classes_) == 2 else None
+        return (y == positive).astype(dtype)[:, None]
+    Y = np.zeros((y.shape[0], len(classes_)), dtype=dtype)
+    Y[np.arange(y.shape[0]), np.searchsorted(classes_, y)] = 1
+    return Y
