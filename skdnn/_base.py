@@ -160,15 +160,7 @@ class BaseDNN(BaseEstimator):
             rows = TrainingRows(Xd, Yd, data.sw, train_idx, plugins.backend)
             batch_size = self._batch_size(rows.n_train)
             state.net.allocate(batch_size)
-            score = None
-            if early_stopping:
-                score = self._scorer(Xd, data, val_idx)
-                if start.history and np.isfinite(state.history.best_score):
-                    # The fitted weights are the best of the earlier calls (restored then).
-                    state.history.best_params = (
-                        [copy_array(W, state.net.xp) for W in state.net.coefs],
-                        [copy_array(b, state.net.xp) for b in state.net.intercepts],
-                    )
+            score = self._scorer(Xd, data, val_idx) if early_stopping else None
             trainer = Trainer(
                 state, rows, self._settings(batch_size), score, Announcer(self._listeners())
             )
@@ -178,13 +170,13 @@ class BaseDNN(BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
-        if end.reason == "max_iter":
+        self._commit(data, state, trainer.n_iter, early_stopping)
+        if end.reason == "max_iter":  # after the commit: the warning may be an error
             warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
-        self._commit(data, state, trainer.n_iter, early_stopping)
         return self
 
     # ------------------------------------------------------------ the pieces
@@ -270,6 +262,12 @@ class BaseDNN(BaseEstimator):
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
             history = History.continued(self, early_stopping)
+            if early_stopping and np.isfinite(history.best_score):
+                # The fitted weights are the best of the earlier calls (restored then).
+                history.best_params = (
+                    [copy_array(W, net.xp) for W in net.coefs],
+                    [copy_array(b, net.xp) for b in net.intercepts],
+                )
         else:
             history = History(early_stopping)
         opt_state = plugins.optimizer.init(net.params, backend.xp)
