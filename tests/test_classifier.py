@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdnn import DNNClassifier, backends
+from tests._helpers import DNNClassifier, NoOutBackend, SmallDeviceBackend
 
 
 @pytest.fixture(scope="module")
@@ -410,30 +410,17 @@ def test_cupy_backend_without_cupy_says_what_to_install(blobs):
         DNNClassifier(backend="cupy").fit(X, y)
 
 
-class _NoOutBackend(backends.NumpyBackend):
-    """NumPy without flat parameter buffers: another optimizer-state layout."""
-
-    supports_out = False
-
-
 @pytest.mark.numpy_only
 def test_partial_fit_on_a_backend_with_another_state_layout_restarts_moments(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(6,), random_state=0)
     clf.partial_fit(X, y, classes=np.unique(y))
     assert [m.shape for m in clf._optimizer_state["ms"]] == [(8 * 6 + 6 * 3,), (6 + 3,)]
-    clf.set_params(backend=_NoOutBackend())
+    clf.set_params(backend=NoOutBackend())
     with pytest.warns(UserWarning, match="restarts the optimizer's moments"):
         clf.partial_fit(X, y)
     assert clf._optimizer_state["t"] == 2  # one batch of 240 (auto: 200) + 40 rows
     assert [m.shape for m in clf._optimizer_state["ms"]] == [(8, 6), (6, 3), (6,), (3,)]
-
-
-class _SmallDeviceBackend(backends.NumpyBackend):
-    """A backend whose memory X never fits in: the rows are streamed per minibatch."""
-
-    def fits(self, X):
-        return False
 
 
 @pytest.mark.numpy_only
@@ -451,7 +438,7 @@ def test_x_too_big_for_the_device_is_streamed_per_batch(blobs, early_stopping):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         whole = DNNClassifier(**params).fit(X, y)
-        streamed = DNNClassifier(**params, backend=_SmallDeviceBackend()).fit(X, y)
+        streamed = DNNClassifier(**params, backend=SmallDeviceBackend()).fit(X, y)
     for a, b in zip(whole.coefs_ + whole.intercepts_, streamed.coefs_ + streamed.intercepts_):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(whole.predict_proba(X), streamed.predict_proba(X))

@@ -4,7 +4,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdnn import DNNClassifier
+from tests._helpers import DNNClassifier
 
 
 @pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)

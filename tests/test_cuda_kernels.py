@@ -23,14 +23,13 @@ import warnings
 
 import numpy as np
 import pytest
-from _cases import OPTIMIZERS, cross_entropy_inputs
-from _stand_in import load_cupy_stand_in
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, _kernels, activations, losses
+from skdnn import _kernels, activations, losses
 from skdnn.backends import CupyBackend
+from tests._helpers import OPTIMIZERS, DNNClassifier, cross_entropy_inputs, load_cupy_stand_in
 
 # How skdnn calls each kernel, argument by argument: an int is an array of that ndim,
 # "s" a scalar. The cross-entropy kernels take ``scale`` as a scalar (no sample

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
 from skdnn._classifier import _log_sigmoid, _log_softmax
 from skdnn.losses import CrossEntropy, MeanSquaredError, apply_link
+from tests._helpers import DNNClassifier
 
 ROW_SUM_TOL = {np.float64: 1e-6, np.float32: 1e-5}
 EXTREME = np.array(

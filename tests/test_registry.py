@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import skdnn
-from skdnn import DNNClassifier
 from skdnn._registry import Registry
+from tests._helpers import DNNClassifier
 
 BUILTINS = {
     skdnn.losses.registry: {"cross_entropy", "mse"},
