@@ -68,7 +68,8 @@ def for_test_backend(cls, backend=BACKEND):
         "__init__": new_init,
         "__module__": __name__,
         "__qualname__": cls.__name__,
-        "__doc__": cls.__doc__,
+        # Not cls.__doc__: --doctest-modules would run its examples a second time here.
+        "__doc__": f"{cls.__name__} whose backend defaults to {backend!r}.",
     }
     return type(cls)(cls.__name__, (cls,), namespace)
 

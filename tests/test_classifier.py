@@ -1,5 +1,6 @@
 """DNNClassifier behaviour users rely on."""
 
+import inspect
 import io
 import warnings
 from contextlib import redirect_stdout
@@ -8,6 +9,7 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import load_digits, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -15,7 +17,14 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tests._helpers import DNNClassifier, NoOutBackend, SmallDeviceBackend
+import skdnn
+from tests._helpers import (
+    BACKEND,
+    DNNClassifier,
+    NoOutBackend,
+    SmallDeviceBackend,
+    for_test_backend,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +90,25 @@ def test_every_mlp_parameter_is_accepted():
     ours = clf.get_params()
     for name, value in mlp_params.items():
         assert ours[name] == value
-    defaults = DNNClassifier().get_params()
+    defaults = skdnn.DNNClassifier().get_params()  # skdnn's own defaults, on every suite
     for name, value in MLPClassifier().get_params().items():
         if name != "max_fun":
             assert defaults[name] == value, name
+
+
+def test_suite_backend_default_leaves_skdnn_defaults_alone():
+    """The suite's DNNClassifier defaults to the test backend through a subclass:
+    skdnn's own class keeps backend="numpy" and its __init__ is not touched."""
+    kwdefaults = dict(skdnn.DNNClassifier.__init__.__kwdefaults__)
+    other = for_test_backend(skdnn.DNNClassifier, backend="elsewhere")
+    assert other.__name__ == "DNNClassifier" and issubclass(other, skdnn.DNNClassifier)
+    assert inspect.signature(other).parameters["backend"].default == "elsewhere"
+    assert other(max_iter=3).get_params()["backend"] == "elsewhere"
+    assert clone(other(max_iter=3)).backend == "elsewhere"
+    assert skdnn.DNNClassifier.__init__.__kwdefaults__ == kwdefaults
+    assert skdnn.DNNClassifier().backend == "numpy"
+    assert DNNClassifier().backend == BACKEND
+    assert (DNNClassifier is skdnn.DNNClassifier) == (BACKEND == "numpy")
 
 
 def test_string_labels_binary_and_predict_outputs(blobs):
