@@ -54,6 +54,7 @@ def test_digits_accuracy_over_three_seeds(digits):
     assert np.mean(scores) >= 0.97, scores
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_same_random_state_gives_bitwise_identical_weights(blobs):
     X, y = blobs
     a = DNNClassifier(hidden_layer_sizes=(16, 8), max_iter=20, random_state=3).fit(X, y)
@@ -111,6 +112,7 @@ def test_suite_backend_default_leaves_skdnn_defaults_alone():
     assert (DNNClassifier is skdnn.DNNClassifier) == (BACKEND == "numpy")
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_string_labels_binary_and_predict_outputs(blobs):
     X, y = blobs
     labels = np.array(["cat", "dog"])[(y > 0).astype(int)]
@@ -124,6 +126,7 @@ def test_string_labels_binary_and_predict_outputs(blobs):
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[P.argmax(1)])
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_multiclass_probabilities(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(10,), max_iter=50, random_state=0).fit(X, y)
@@ -133,6 +136,7 @@ def test_multiclass_probabilities(blobs):
     np.testing.assert_allclose(clf.predict_log_proba(X), np.log(P), rtol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_multilabel_indicator_targets():
     X, Y = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
     clf = DNNClassifier(hidden_layer_sizes=(30,), max_iter=200, random_state=0).fit(X, Y)
@@ -144,6 +148,7 @@ def test_multilabel_indicator_targets():
     assert clf.predict_proba(X).shape == Y.shape
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.numpy_only
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_sparse_input_matches_dense(blobs, fmt):
@@ -158,6 +163,7 @@ def test_sparse_input_matches_dense(blobs, fmt):
     )
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_float32_input_trains_in_float32(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(10,), max_iter=5, random_state=0)
@@ -187,6 +193,7 @@ def test_sample_weight_zero_equals_dropping_samples(blobs):
     np.testing.assert_allclose(weighted.predict_proba(X), dropped.predict_proba(X), rtol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_class_weight_balanced_and_dict(blobs):
     X, y = blobs
     imbalanced = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:20]]
@@ -404,6 +411,7 @@ def test_partial_fit_errors(blobs):
     assert clf.n_features_in_ == 8 and clf.n_iter_ == 1
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_wrong_feature_count_at_predict(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(5,), max_iter=2).fit(X, y)
