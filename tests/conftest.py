@@ -1,7 +1,8 @@
 """Test configuration: run the estimator suite on another array backend.
 
 ``SKDNN_TEST_BACKEND=array_api_strict pytest`` (or ``torch``) makes that backend the
-default of every ``DNNClassifier`` the tests build, so the whole suite exercises the
+default of every ``DNNClassifier`` the tests build (``tests._helpers.DNNClassifier``,
+a subclass; skdnn's own class keeps its defaults), so the whole suite exercises the
 array API code path; a call outside the standard fails there just as it would on a GPU.
 Tests of NumPy-only features (sparse input, the fused kernels, the flat parameter
 layout) carry the ``numpy_only`` mark and are skipped on other backends.
@@ -16,24 +17,20 @@ import importlib.util
 import os
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 
-from skdnn import DNNClassifier
+from tests._helpers import BACKEND, EMULATED_CUPY, TEST_BACKEND, load_cupy_stand_in
 
-BACKEND = os.environ.get("SKDNN_TEST_BACKEND", "numpy")
-EMULATED_CUPY = str(Path(__file__).parent / "emulated")
 # The stand-in is a package named ``cupy``: collecting it would import it as CuPy.
 collect_ignore = ["emulated"]
 
-if BACKEND == "emulated_cupy":
+if TEST_BACKEND == "emulated_cupy":
     sys.modules.pop("cupy", None)
-    sys.path.insert(0, EMULATED_CUPY)
+    sys.path.insert(0, str(EMULATED_CUPY))
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [EMULATED_CUPY, os.environ.get("PYTHONPATH")])
+        filter(None, [str(EMULATED_CUPY), os.environ.get("PYTHONPATH")])
     )
-    BACKEND = "cupy"
 
 
 def pytest_configure(config):
@@ -48,7 +45,6 @@ def pytest_configure(config):
             raise pytest.UsageError(
                 f"SKDNN_TEST_BACKEND={BACKEND!r}: {backend.unavailable_reason()}"
             )
-        DNNClassifier.__init__.__kwdefaults__["backend"] = BACKEND
 
 
 def pytest_report_header(config):
@@ -75,8 +71,6 @@ def cupy_or_stand_in(monkeypatch):
         return cupy
     if shutil.which("g++") is None:
         pytest.skip("no GPU, and no g++ for the CPU stand-in for CuPy")
-    from _stand_in import load_cupy_stand_in
-
     module = load_cupy_stand_in()
     monkeypatch.setitem(sys.modules, "cupy", module)
     return module

@@ -9,8 +9,8 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdnn import DNNClassifier
 from skdnn.backends import CupyBackend, NumpyBackend, registry
+from tests._helpers import DNNClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -17,20 +17,12 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from skdnn import DNNClassifier
-from skdnn.backends import NumpyBackend
+from tests._helpers import DNNClassifier, FakeGPUBackend
 
 RNG = np.random.RandomState(0)
 X = RNG.randn(30, 4)
 Y = np.arange(30) % 3
 Y_ML = (X[:, :3] > 0).astype(int)
-
-
-class FakeGPUBackend(NumpyBackend):
-    """A device-like backend (no sparse support) that runs anywhere."""
-
-    name = "fakegpu"
-    supports_sparse = False
 
 
 def _new(**params):

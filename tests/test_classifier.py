@@ -1,5 +1,6 @@
 """DNNClassifier behaviour users rely on."""
 
+import inspect
 import io
 import warnings
 from contextlib import redirect_stdout
@@ -8,6 +9,7 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import load_digits, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -15,7 +17,14 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdnn import DNNClassifier, backends
+import skdnn
+from tests._helpers import (
+    BACKEND,
+    DNNClassifier,
+    NoOutBackend,
+    SmallDeviceBackend,
+    for_test_backend,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +54,7 @@ def test_digits_accuracy_over_three_seeds(digits):
     assert np.mean(scores) >= 0.97, scores
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_same_random_state_gives_bitwise_identical_weights(blobs):
     X, y = blobs
     a = DNNClassifier(hidden_layer_sizes=(16, 8), max_iter=20, random_state=3).fit(X, y)
@@ -81,12 +91,28 @@ def test_every_mlp_parameter_is_accepted():
     ours = clf.get_params()
     for name, value in mlp_params.items():
         assert ours[name] == value
-    defaults = DNNClassifier().get_params()
+    defaults = skdnn.DNNClassifier().get_params()  # skdnn's own defaults, on every suite
     for name, value in MLPClassifier().get_params().items():
         if name != "max_fun":
             assert defaults[name] == value, name
 
 
+def test_suite_backend_default_leaves_skdnn_defaults_alone():
+    """The suite's DNNClassifier defaults to the test backend through a subclass:
+    skdnn's own class keeps backend="numpy" and its __init__ is not touched."""
+    kwdefaults = dict(skdnn.DNNClassifier.__init__.__kwdefaults__)
+    other = for_test_backend(skdnn.DNNClassifier, backend="elsewhere")
+    assert other.__name__ == "DNNClassifier" and issubclass(other, skdnn.DNNClassifier)
+    assert inspect.signature(other).parameters["backend"].default == "elsewhere"
+    assert other(max_iter=3).get_params()["backend"] == "elsewhere"
+    assert clone(other(max_iter=3)).backend == "elsewhere"
+    assert skdnn.DNNClassifier.__init__.__kwdefaults__ == kwdefaults
+    assert skdnn.DNNClassifier().backend == "numpy"
+    assert DNNClassifier().backend == BACKEND
+    assert (DNNClassifier is skdnn.DNNClassifier) == (BACKEND == "numpy")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_string_labels_binary_and_predict_outputs(blobs):
     X, y = blobs
     labels = np.array(["cat", "dog"])[(y > 0).astype(int)]
@@ -100,6 +126,7 @@ def test_string_labels_binary_and_predict_outputs(blobs):
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[P.argmax(1)])
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_multiclass_probabilities(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(10,), max_iter=50, random_state=0).fit(X, y)
@@ -109,6 +136,7 @@ def test_multiclass_probabilities(blobs):
     np.testing.assert_allclose(clf.predict_log_proba(X), np.log(P), rtol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_multilabel_indicator_targets():
     X, Y = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
     clf = DNNClassifier(hidden_layer_sizes=(30,), max_iter=200, random_state=0).fit(X, Y)
@@ -120,6 +148,7 @@ def test_multilabel_indicator_targets():
     assert clf.predict_proba(X).shape == Y.shape
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.numpy_only
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_sparse_input_matches_dense(blobs, fmt):
@@ -134,6 +163,7 @@ def test_sparse_input_matches_dense(blobs, fmt):
     )
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_float32_input_trains_in_float32(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(10,), max_iter=5, random_state=0)
@@ -163,6 +193,7 @@ def test_sample_weight_zero_equals_dropping_samples(blobs):
     np.testing.assert_allclose(weighted.predict_proba(X), dropped.predict_proba(X), rtol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_class_weight_balanced_and_dict(blobs):
     X, y = blobs
     imbalanced = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:20]]
@@ -382,6 +413,7 @@ def test_partial_fit_errors(blobs):
     assert clf.n_features_in_ == 8 and clf.n_iter_ == 1
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_wrong_feature_count_at_predict(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(5,), max_iter=2).fit(X, y)
@@ -412,30 +444,17 @@ def test_cupy_backend_without_cupy_says_what_to_install(blobs):
         DNNClassifier(backend="cupy").fit(X, y)
 
 
-class _NoOutBackend(backends.NumpyBackend):
-    """NumPy without flat parameter buffers: another optimizer-state layout."""
-
-    supports_out = False
-
-
 @pytest.mark.numpy_only
 def test_partial_fit_on_a_backend_with_another_state_layout_restarts_moments(blobs):
     X, y = blobs
     clf = DNNClassifier(hidden_layer_sizes=(6,), random_state=0)
     clf.partial_fit(X, y, classes=np.unique(y))
     assert [m.shape for m in clf._optimizer_state["ms"]] == [(8 * 6 + 6 * 3,), (6 + 3,)]
-    clf.set_params(backend=_NoOutBackend())
+    clf.set_params(backend=NoOutBackend())
     with pytest.warns(UserWarning, match="restarts the optimizer's moments"):
         clf.partial_fit(X, y)
     assert clf._optimizer_state["t"] == 2  # one batch of 240 (auto: 200) + 40 rows
     assert [m.shape for m in clf._optimizer_state["ms"]] == [(8, 6), (6, 3), (6,), (3,)]
-
-
-class _SmallDeviceBackend(backends.NumpyBackend):
-    """A backend whose memory X never fits in: the rows are streamed per minibatch."""
-
-    def fits(self, X):
-        return False
 
 
 @pytest.mark.numpy_only
@@ -453,7 +472,7 @@ def test_x_too_big_for_the_device_is_streamed_per_batch(blobs, early_stopping):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         whole = DNNClassifier(**params).fit(X, y)
-        streamed = DNNClassifier(**params, backend=_SmallDeviceBackend()).fit(X, y)
+        streamed = DNNClassifier(**params, backend=SmallDeviceBackend()).fit(X, y)
     for a, b in zip(whole.coefs_ + whole.intercepts_, streamed.coefs_ + streamed.intercepts_):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(whole.predict_proba(X), streamed.predict_proba(X))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from skdnn import DNNClassifier
+from tests._helpers import DNNClassifier
 
 pd = pytest.importorskip("pandas")
 

@@ -4,7 +4,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdnn import DNNClassifier
+from tests._helpers import BACKEND, DNNClassifier
 
 
 @pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
@@ -17,4 +17,5 @@ from skdnn import DNNClassifier
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    assert estimator.backend == BACKEND  # the checks run on the test backend
     check(estimator)

@@ -9,7 +9,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, activations, backends, initializers, losses, optimizers
+from skdnn import activations, backends, initializers, losses, optimizers
+from tests._helpers import DNNClassifier
 
 N_THREADS = 8
 

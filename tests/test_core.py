@@ -7,8 +7,8 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
 from skdnn._events import Listener
+from tests._helpers import DNNClassifier
 
 X, Y = make_classification(n_samples=120, n_features=6, random_state=0)
 

@@ -23,14 +23,14 @@ import warnings
 
 import numpy as np
 import pytest
-from _cases import OPTIMIZERS, cross_entropy_inputs
-from _stand_in import load_cupy_stand_in
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, _kernels, activations, losses
+import skdnn
+from skdnn import _kernels, activations, losses
 from skdnn.backends import CupyBackend
+from tests._helpers import OPTIMIZERS, DNNClassifier, cross_entropy_inputs, load_cupy_stand_in
 
 # How skdnn calls each kernel, argument by argument: an int is an array of that ndim,
 # "s" a scalar. The cross-entropy kernels take ``scale`` as a scalar (no sample
@@ -410,7 +410,8 @@ def test_cupy_fitted_model_loads_where_cupy_cannot_be_imported(stand_in, monkeyp
     X = X.astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = DNNClassifier((8,), backend="cupy", max_iter=3, random_state=0).fit(X, y)
+        # skdnn's own class: the fresh process need not import this test package.
+        clf = skdnn.DNNClassifier((8,), backend="cupy", max_iter=3, random_state=0).fit(X, y)
     expected = clf.predict_proba(X)
     joblib.dump(clf, tmp_path / "model.joblib")
     np.save(tmp_path / "X.npy", X)

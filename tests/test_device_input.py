@@ -10,7 +10,7 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
+from tests._helpers import DNNClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
 

@@ -5,11 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
-from _assertions import assert_same
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
 from skdnn.optimizers import Adam
+from tests._helpers import DNNClassifier, assert_same
 
 RNG = np.random.RandomState(0)
 X = RNG.randn(30, 4)

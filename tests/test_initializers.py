@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdnn import DNNClassifier
 from skdnn.initializers import registry
+from tests._helpers import DNNClassifier
 
 NAMES = ["gaussian", "he", "xavier", "xavier_uniform"]
 

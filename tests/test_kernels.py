@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from _cases import OPTIMIZERS, cross_entropy_inputs
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier, _kernels, activations, losses
+from skdnn import _kernels, activations, losses
+from tests._helpers import OPTIMIZERS, DNNClassifier, cross_entropy_inputs
 
 pytestmark = pytest.mark.skipif(not _kernels.ENABLED, reason="Numba is not importable")
 

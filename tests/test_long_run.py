@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
 from skdnn.optimizers import Adam
+from tests._helpers import DNNClassifier
 
 N_EPOCHS = 2000
 FIRST = 200

@@ -10,7 +10,7 @@ from sklearn.datasets import load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from skdnn import DNNClassifier
+from tests._helpers import DNNClassifier
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_BIN, Y_BIN = make_classification(n_samples=100, n_features=8, random_state=0)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
 from skdnn._links import apply, log_apply, two_columns
 from skdnn.losses import CrossEntropy, MeanSquaredError
+from tests._helpers import DNNClassifier
 
 ROW_SUM_TOL = {np.float64: 1e-6, np.float32: 1e-5}
 EXTREME = np.array(

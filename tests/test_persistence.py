@@ -5,10 +5,9 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from _assertions import assert_same
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
+from tests._helpers import DNNClassifier, assert_same
 
 RNG = np.random.RandomState(0)
 X = RNG.randn(120, 6)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
-from skdnn import DNNClassifier
+from tests._helpers import DNNClassifier
 
 # A batch_size above the sample count is clipped with a documented UserWarning.
 pytestmark = pytest.mark.filterwarnings("ignore:Got batch_size=.*larger than:UserWarning")

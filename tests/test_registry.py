@@ -14,8 +14,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import skdnn
-from skdnn import DNNClassifier
 from skdnn._registry import PluginAdapter, Registry
+from tests._helpers import DNNClassifier
 
 BUILTINS = {
     skdnn.losses.registry: {"cross_entropy", "mse"},

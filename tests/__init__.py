@@ -1,0 +1,1 @@
+"""The skdnn test suite, a package so its modules share ``tests._helpers``."""
