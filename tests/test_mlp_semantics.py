@@ -84,13 +84,11 @@ def test_partial_fit_refuses_early_stopping(fitted):
 
 
 def test_partial_fit_signature_is_mlpclassifiers():
-    # partial_fit(X, y, sample_weight=None, classes=None), positional order included.
-    ours = inspect.signature(DNNClassifier.partial_fit)
-    theirs = inspect.signature(MLPClassifier.partial_fit)
-    assert list(ours.parameters) == list(theirs.parameters)
-    assert [p.default for p in ours.parameters.values()] == [
-        p.default for p in theirs.parameters.values()
-    ]
+    # partial_fit(X, y, sample_weight=None, classes=None), scikit-learn 1.9's (1.7 added
+    # sample_weight before classes), positional order included.
+    params = inspect.signature(DNNClassifier.partial_fit).parameters
+    assert list(params) == ["self", "X", "y", "sample_weight", "classes"]
+    assert params["sample_weight"].default is None and params["classes"].default is None
     sw = np.ones(len(X_BIN))
     clf = DNNClassifier(hidden_layer_sizes=(4,), random_state=0)
     clf.partial_fit(X_BIN, Y_BIN, sw, [0, 1])
