@@ -87,10 +87,15 @@ class Plugins:
 
 
 class BaseDNN(BaseEstimator):
-    """Shared part of :class:`~skdnn.DNNClassifier` (and the regressor to come).
+    """Shared part of :class:`~skdnn.DNNClassifier` and :class:`~skdnn.DNNRegressor`.
 
-    Not meant to be used directly.
+    Not meant to be used directly. A subclass sets ``_task`` (``"classification"`` or
+    ``"regression"``: the losses it accepts) and supplies ``_targets`` (check and
+    encode ``y``), ``_transform`` (raw outputs to predictions) and ``_score_outputs``
+    (the early-stopping score).
     """
+
+    _task = "classification"
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -118,6 +123,7 @@ class BaseDNN(BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             Options(Real, {np.inf}),
         ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "loss": [str, HasMethods(["value_and_gradient"])],
         "init": [str, callable],
         "backend": [str, HasMethods(["asarray", "to_numpy", "take_rows", "matmul"])],
@@ -151,7 +157,9 @@ class BaseDNN(BaseEstimator):
         saved = dict(self.__dict__)
         try:
             plugins = self._plugins()
-            data = self._training_data(X, y, sample_weight, plugins.backend, start, classes)
+            data = self._training_data(
+                X, y, sample_weight, plugins.backend, start, classes, plugins.loss
+            )
             state = self._start_state(start, data, plugins)
             early_stopping = self.early_stopping and not start.incremental
             train_idx, val_idx = self._split(data, state.rng) if early_stopping else (None, None)
@@ -200,15 +208,31 @@ class BaseDNN(BaseEstimator):
             beta_2=self.beta_2,
             epsilon=self.epsilon,
         )
+        loss = losses.registry.resolve(self.loss)
+        if self._task not in loss.tasks:
+            suitable = [name for name in losses.registry.names() if self._suits(name)]
+            raise ValueError(
+                f"loss={self.loss!r} is a loss for {' and '.join(loss.tasks)}, not for "
+                f"{self._task}: {type(self).__name__} takes one of "
+                f"{', '.join(map(repr, suitable))}, or a loss object whose `tasks` "
+                f"include {self._task!r}."
+            )
         return Plugins(
             backend=backend,
             optimizer=optimizer,
-            loss=losses.registry.resolve(self.loss),
+            loss=loss,
             activation=activations.registry.resolve(self.activation),
             init=initializers.registry.resolve(self.init),
         )
 
-    def _training_data(self, X, y, sample_weight, backend, start: Start, classes):
+    def _suits(self, name: str) -> bool:
+        """Whether the registered loss ``name`` suits this estimator's task."""
+        try:
+            return self._task in losses.registry.resolve(name).tasks
+        except (TypeError, ValueError):  # a broken third-party plugin: not offered
+            return False
+
+    def _training_data(self, X, y, sample_weight, backend, start: Start, classes, loss):
         """X, y and weights checked, and the targets encoded."""
         X, native = check_X(self, X, backend, reset=not start.fitted_weights)
         if sp.issparse(X) and not backend.supports_sparse:
@@ -216,14 +240,14 @@ class BaseDNN(BaseEstimator):
                 f"backend={self.backend!r} does not accept sparse input; densify it with "
                 "X.toarray() or use backend='numpy'."
             )
-        y = check_y(y, X, backend, type(self).__name__)
+        y = check_y(y, X, backend, type(self).__name__, numeric=self._task == "regression")
         if start.fitted_weights:
             dtype = self.coefs_[0].dtype.type
         else:
             dtype = training_dtype(self.dtype, X)
         check_fits_dtype(X, dtype, "use dtype='float64'", backend.xp if native else np)
         sw = check_sample_weight(sample_weight, X, backend)
-        y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw)
+        y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
         if start.fitted_weights and (
             self.coefs_[0].shape[0] != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]

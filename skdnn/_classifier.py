@@ -377,7 +377,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
 
     # ------------------------------------------------------------ targets
 
-    def _targets(self, y, start: Start, classes, dtype, sw):
+    def _targets(self, y, start: Start, classes, dtype, sw, loss):
         """Check ``y``, fix the classes and encode the targets; touches no attribute.
 
         Returns ``(y, Y, fitted, stratify, sw)``: the checked labels, the encoded

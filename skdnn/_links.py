@@ -1,9 +1,11 @@
-"""The output links: raw network outputs (logits) to probabilities, in one place.
+"""The output links: raw network outputs (logits) to predictions, in one place.
 
 Multiclass targets use the softmax link, binary and multilabel targets the logistic
-link, one independent sigmoid per output column. Everything here is written against
-the array namespace ``xp`` it is given (NumPy, CuPy, any array API library), and keeps
-full relative precision for tiny probabilities: ``P(class 0)`` of a binary model is
+link, one independent sigmoid per output column. Regression uses the identity link
+(squared error) or the exponential link (Poisson), as ``MLPRegressor`` does.
+Everything here is written against the array namespace ``xp`` it is given (NumPy,
+CuPy, any array API library), and keeps full relative precision for tiny
+probabilities: ``P(class 0)`` of a binary model is
 ``sigmoid(-z)``, never ``1 - sigmoid(z)``, and log-probabilities come from the logits,
 never from ``log(p)``.
 """
@@ -19,7 +21,7 @@ import numpy as np
 __all__ = ["LINKS", "apply", "bound", "log_apply", "logit_bound", "two_columns"]
 
 #: The link names, as the estimator's ``out_activation_`` holds them.
-LINKS = ("softmax", "logistic")
+LINKS = ("softmax", "logistic", "identity", "exp")
 
 # Share of the exponent range the logits may span during training (see bound()).
 _LOGIT_RANGE = 0.75
@@ -48,13 +50,13 @@ def _log_sigmoid(raw: Any, xp: Any) -> Any:
 
 
 def apply(raw: Any, link: str, xp: Any) -> Any:
-    """Map raw outputs to probabilities through the output link.
+    """Map raw outputs to predictions (probabilities, or regression values).
 
     Parameters
     ----------
     raw : array of shape (n, n_outputs)
         Raw network outputs. Overwritten for ``"softmax"``.
-    link : {"softmax", "logistic"}
+    link : {"softmax", "logistic", "identity", "exp"}
         The link.
     xp : module
         Array namespace of ``raw``.
@@ -74,6 +76,10 @@ def apply(raw: Any, link: str, xp: Any) -> Any:
         P = xp.exp(raw)
         P /= xp.sum(P, axis=1, keepdims=True)
         return P
+    if link == "identity":
+        return raw
+    if link == "exp":
+        return xp.exp(raw)
     return _sigmoid(raw, xp)
 
 
@@ -99,9 +105,13 @@ def log_apply(raw: Any, link: str, xp: Any) -> Any:
     Raises
     ------
     ValueError
-        If ``link`` is not one of :data:`LINKS`.
+        If ``link`` is not ``"softmax"`` or ``"logistic"``.
     """
-    _check(link)
+    if link not in ("softmax", "logistic"):
+        raise ValueError(
+            f"Unknown output activation {link!r} for log-probabilities; expected one of "
+            "('softmax', 'logistic')."
+        )
     if link == "softmax":
         shifted = raw - xp.max(raw, axis=1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))

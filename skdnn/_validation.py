@@ -51,8 +51,9 @@ def check_X(estimator: Any, X: Any, backend: Any, *, reset: bool) -> tuple[Any, 
     return X, False
 
 
-def check_y(y: Any, X: Any, backend: Any, estimator_name: str) -> np.ndarray:
-    """``y`` as a finite host array of the same length as ``X`` (scikit-learn's checks)."""
+def check_y(y: Any, X: Any, backend: Any, estimator_name: str, numeric: bool = False) -> np.ndarray:
+    """``y`` as a finite host array of the same length as ``X`` (scikit-learn's checks);
+    with ``numeric``, as floats (regression targets)."""
     if y is None:
         raise ValueError(
             f"{estimator_name} requires y to be passed, but the target y is None. Pass the "
@@ -60,7 +61,7 @@ def check_y(y: Any, X: Any, backend: Any, estimator_name: str) -> np.ndarray:
         )
     if backend.owns(y):
         y = backend.to_numpy(y)
-    y = _check_y(y, multi_output=True)
+    y = _check_y(y, multi_output=True, y_numeric=numeric)
     check_consistent_length(X, y)
     return y
 

@@ -1,7 +1,8 @@
 """Loss functions, each owning its output link.
 
-:class:`Loss` is the protocol (documented there); :class:`CrossEntropy` and
-:class:`MeanSquaredError` are the built-ins. The registry instance is :data:`registry`;
+:class:`Loss` is the protocol (documented there). The built-ins: for classifiers
+:class:`CrossEntropy` and :class:`MeanSquaredError`, for regressors
+:class:`SquaredError` and :class:`Poisson`. The registry instance is :data:`registry`;
 third-party losses register through the entry-point group ``skdnn.losses``.
 """
 
@@ -13,7 +14,15 @@ from typing import Any, ClassVar
 from . import _kernels, _links
 from ._registry import Registry
 
-__all__ = ["CrossEntropy", "Loss", "MeanSquaredError", "apply_link", "registry"]
+__all__ = [
+    "CrossEntropy",
+    "Loss",
+    "MeanSquaredError",
+    "Poisson",
+    "SquaredError",
+    "apply_link",
+    "registry",
+]
 
 
 class Loss(ABC):
@@ -28,9 +37,18 @@ class Loss(ABC):
     ----------
     required : tuple of str
         The names a plugin must have: ``("value_and_gradient",)``.
+    tasks : tuple of str
+        What the loss suits: ``"classification"`` (the default: the link comes from
+        the target type) and/or ``"regression"``. An estimator refuses a loss that
+        does not name its task.
+    regression_link : str
+        The output link of a regressor trained with this loss: ``"identity"``
+        (default) or ``"exp"``.
     """
 
     required: ClassVar[tuple[str, ...]] = ("value_and_gradient",)
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+    regression_link: ClassVar[str] = "identity"
 
     @abstractmethod
     def value_and_gradient(
@@ -67,6 +85,11 @@ registry = Registry("losses", param="loss", base=Loss)
 
 #: The output link, kept here for code written against ``skdnn.losses.apply_link``.
 apply_link = _links.apply
+
+
+def _check_probability_link(link: str) -> None:
+    if link not in ("softmax", "logistic"):
+        raise ValueError(f"A classification loss needs the softmax or logistic link, got {link!r}.")
 
 
 def _weighted_mean(per_row: Any, sample_weight: Any, xp: Any) -> tuple[Any, Any]:
@@ -113,7 +136,7 @@ class CrossEntropy(Loss):
         loss : 0-d array
         grad : array of shape (n, n_outputs)
         """
-        _links._check(out_activation)
+        _check_probability_link(out_activation)
         fused = _kernels.lookup(xp, f"ce_{out_activation}")
         if fused is not None and raw.flags.c_contiguous and Y.flags.c_contiguous:
             bound = _links.logit_bound(raw.dtype)
@@ -170,6 +193,7 @@ class MeanSquaredError(Loss):
         loss : 0-d array
         grad : array of shape (n, n_outputs)
         """
+        _check_probability_link(out_activation)
         P = _links.apply(_links.bound(raw, out_activation, xp), out_activation, xp)
         n_outputs = P.shape[1]
         G = (P - Y) / n_outputs
@@ -181,3 +205,95 @@ class MeanSquaredError(Loss):
             G = G * P * (1.0 - P)
         G *= scale
         return loss, G
+
+
+@registry.register("squared_error")
+class SquaredError(Loss):
+    """Half the squared error of a regressor's outputs, ``MLPRegressor``'s default loss.
+
+    ``l_i = sum_k (z_ik - y_ik)**2 / 2`` through the identity link; its gradient with
+    respect to the outputs is ``z - y`` (scaled by the row's weight share), which is
+    the gradient ``MLPRegressor`` follows. For one output this is ``MLPRegressor``'s
+    loss exactly; with several, ``MLPRegressor`` reports the mean over the outputs
+    while following this sum's gradient, and skdnn reports the loss that gradient
+    belongs to (``n_outputs`` times larger).
+    """
+
+    tasks = ("regression",)
+    regression_link = "identity"
+
+    def value_and_gradient(
+        self, raw: Any, Y: Any, sample_weight: Any, out_activation: str, xp: Any
+    ) -> tuple[Any, Any]:
+        """Half the squared error and its gradient with respect to ``raw``.
+
+        Parameters
+        ----------
+        raw : array of shape (n, n_outputs)
+            Outputs; overwritten by the gradient.
+        Y : array of shape (n, n_outputs)
+            Targets.
+        sample_weight : array of shape (n,) or None
+        out_activation : {"identity"}
+        xp : module
+
+        Returns
+        -------
+        loss : 0-d array
+        grad : array of shape (n, n_outputs)
+        """
+        _check_regression_link(out_activation, "identity")
+        raw -= Y
+        loss, scale = _weighted_mean(0.5 * xp.sum(raw * raw, axis=1), sample_weight, xp)
+        raw *= scale
+        return loss, raw
+
+
+@registry.register("poisson")
+class Poisson(Loss):
+    """Half the Poisson deviance through the exponential link, as ``MLPRegressor``'s
+    ``loss="poisson"``.
+
+    With ``mu = exp(z)``: ``l_i = sum_k y log(y / mu) - y + mu``, written from the
+    outputs as ``y log y - y z - y + exp(z)`` (``0 log 0 = 0``); its gradient with
+    respect to ``z`` is ``mu - y``, the canonical link's. Targets must be
+    non-negative.
+    """
+
+    tasks = ("regression",)
+    regression_link = "exp"
+
+    def value_and_gradient(
+        self, raw: Any, Y: Any, sample_weight: Any, out_activation: str, xp: Any
+    ) -> tuple[Any, Any]:
+        """Half the Poisson deviance and its gradient with respect to ``raw``.
+
+        Parameters
+        ----------
+        raw : array of shape (n, n_outputs)
+            Log-means; overwritten by the gradient.
+        Y : array of shape (n, n_outputs)
+            Non-negative targets.
+        sample_weight : array of shape (n,) or None
+        out_activation : {"exp"}
+        xp : module
+
+        Returns
+        -------
+        loss : 0-d array
+        grad : array of shape (n, n_outputs)
+        """
+        _check_regression_link(out_activation, "exp")
+        mu = xp.exp(raw)
+        # y log y without log(0): where y == 0 the term is 0.
+        y_log_y = Y * xp.log(xp.where(Y > 0, Y, xp.zeros_like(Y) + 1.0))
+        per_row = xp.sum(y_log_y - Y * raw - Y + mu, axis=1)
+        loss, scale = _weighted_mean(per_row, sample_weight, xp)
+        mu -= Y
+        mu *= scale
+        return loss, mu
+
+
+def _check_regression_link(link: str, expected: str) -> None:
+    if link != expected:
+        raise ValueError(f"This regression loss needs the {expected!r} link, got {link!r}.")

@@ -76,6 +76,7 @@ def for_test_backend(cls, backend=BACKEND):
 
 #: ``skdnn.DNNClassifier``, its ``backend`` defaulting to the test backend.
 DNNClassifier = for_test_backend(skdnn.DNNClassifier)
+DNNRegressor = for_test_backend(skdnn.DNNRegressor)
 
 # ---------------------------------------------------------------- fake backends
 

@@ -4,7 +4,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tests._helpers import BACKEND, DNNClassifier
+from tests._helpers import BACKEND, DNNClassifier, DNNRegressor
 
 
 @pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
@@ -14,6 +14,8 @@ from tests._helpers import BACKEND, DNNClassifier
         DNNClassifier(
             max_iter=100, solver="sgd", learning_rate_init=0.01, loss="mse", activation="logistic"
         ),
+        DNNRegressor(max_iter=100),
+        DNNRegressor(max_iter=100, solver="sgd", activation="tanh"),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -83,7 +83,7 @@ def test_mse_value_matches_formula(link, n_out, weighted):
 def test_unknown_link_raises(name):
     """A link that is neither softmax nor logistic is named in a ValueError."""
     raw, Y, _ = _inputs("softmax", 3, False)
-    with pytest.raises(ValueError, match=r"Unknown output activation 'tanh'.*'softmax'"):
+    with pytest.raises(ValueError, match=r"needs the softmax or logistic link, got 'tanh'"):
         LOSSES[name]().value_and_gradient(raw, Y, None, "tanh", np)
 
 
@@ -126,3 +126,58 @@ def test_confident_logits_give_no_subnormal_gradients(loss, link):
     tiny = np.finfo(np.float32).smallest_normal
     assert not np.any((grad != 0) & (np.abs(grad) < tiny))
     assert np.isfinite(value)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_squared_error_is_mlpregressors_for_one_output_and_sums_outputs(weighted):
+    """One output: MLPRegressor's squared_loss. Several: the sum of the per-output
+    losses, whose gradient (z - y) MLPRegressor follows."""
+    from sklearn.neural_network._base import squared_loss
+
+    rng = np.random.RandomState(0)
+    raw, Y = rng.normal(size=(9, 3)), rng.normal(size=(9, 3))
+    sw = rng.uniform(0.2, 3.0, 9) if weighted else None
+    loss = losses.SquaredError()
+    one, grad = loss.value_and_gradient(raw[:, :1].copy(), Y[:, :1], sw, "identity", np)
+    np.testing.assert_allclose(float(one), squared_loss(Y[:, :1], raw[:, :1], sw), rtol=1e-12)
+    share = (sw / sw.sum())[:, None] if weighted else 1 / 9
+    np.testing.assert_allclose(grad, (raw[:, :1] - Y[:, :1]) * share, rtol=1e-12)
+    three, _ = loss.value_and_gradient(raw.copy(), Y, sw, "identity", np)
+    np.testing.assert_allclose(float(three), 3 * squared_loss(Y, raw, sw), rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_poisson_is_mlpregressors_half_deviance(weighted):
+    from sklearn.neural_network._base import poisson_loss
+
+    rng = np.random.RandomState(0)
+    raw = rng.normal(size=(9, 2))
+    Y = rng.poisson(2.0, (9, 2)).astype(np.float64)
+    Y[0, 0] = 0.0  # 0 log 0 = 0
+    sw = rng.uniform(0.2, 3.0, 9) if weighted else None
+    value, grad = losses.Poisson().value_and_gradient(raw.copy(), Y, sw, "exp", np)
+    np.testing.assert_allclose(float(value), poisson_loss(Y, np.exp(raw), sw), rtol=1e-12)
+    share = (sw / sw.sum())[:, None] if weighted else 1 / 9
+    np.testing.assert_allclose(grad, (np.exp(raw) - Y) * share, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name, link",
+    [("squared_error", "softmax"), ("poisson", "identity"), ("cross_entropy", "identity")],
+)
+def test_a_loss_refuses_a_link_it_was_not_made_for(name, link):
+    loss = losses.registry.resolve(name)
+    with pytest.raises(ValueError, match="link"):
+        loss.value_and_gradient(np.zeros((2, 1)), np.zeros((2, 1)), None, link, np)
+
+
+def test_losses_say_which_task_they_suit():
+    tasks = {name: losses.registry.resolve(name).tasks for name in losses.registry.names()}
+    assert tasks == {
+        "cross_entropy": ("classification",),
+        "mse": ("classification",),
+        "squared_error": ("regression",),
+        "poisson": ("regression",),
+    }
+    assert losses.Poisson.regression_link == "exp"
+    assert losses.SquaredError.regression_link == "identity"

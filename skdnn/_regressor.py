@@ -1,0 +1,333 @@
+"""DNNRegressor: the scikit-learn face of skdnn for regression.
+
+Targets, the regression links and the R² score live here; training and the shared
+estimator machinery are in :mod:`skdnn._base`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils import column_or_1d
+from sklearn.utils.validation import check_is_fitted
+
+from . import _links, losses
+from ._base import BaseDNN, Start
+
+__all__ = ["DNNRegressor"]
+
+
+class DNNRegressor(RegressorMixin, BaseDNN):
+    """Deep neural network regressor trained by minibatch gradient descent.
+
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor` (solvers ``"sgd"``
+    and ``"adam"``): its parameters have the same names, defaults and meanings. The
+    loss, weight initializer, activation, optimizer and array backend are plugins
+    chosen by name from registries (or passed as objects), as for
+    :class:`~skdnn.DNNClassifier`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int or int, default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+    activation : str or activation object, default="relu"
+        Hidden-layer activation: ``"identity"``, ``"logistic"``, ``"tanh"``,
+        ``"relu"``, any name in :data:`skdnn.activations.registry`, or an object with
+        ``forward`` and ``derivative`` methods.
+    solver : str or optimizer object, default="adam"
+        ``"adam"``, ``"sgd"``, any name in :data:`skdnn.optimizers.registry`, or an
+        object with ``init`` and ``step`` methods.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the batch's total sample weight.
+    batch_size : int or "auto", default="auto"
+        Minibatch size; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule of ``solver="sgd"``.
+    learning_rate_init : float, default=0.001
+        Initial learning rate (``"sgd"`` and ``"adam"``).
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples at every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Controls the initial weights, the validation split and the shuffling.
+    tol : float, default=1e-4
+        Tolerance of the stopping rule (see Notes).
+    verbose : bool, default=False
+        Print one line per epoch: epoch, loss, validation score, seconds.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution instead of new weights.
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with ``solver="sgd"``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when its R² stops
+        improving, and keep the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+    beta_1 : float, default=0.9
+        Decay of Adam's first moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay of Adam's second moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+    n_iter_no_change : int, default=10
+        Training stops once more than this many consecutive epochs brought no
+        improvement by more than ``tol``.
+    max_fun : int, default=15000
+        Maximum number of loss function calls of ``solver="lbfgs"``.
+    loss : str or loss object, default="squared_error"
+        ``"squared_error"`` (identity output), ``"poisson"`` (half the Poisson
+        deviance, exponential output, non-negative targets), any regression loss in
+        :data:`skdnn.losses.registry`, or a loss object whose ``tasks`` include
+        ``"regression"``.
+    init : str or callable, default="xavier"
+        Weight initializer: ``"xavier"`` (Glorot normal), ``"xavier_uniform"``,
+        ``"gaussian"`` (std 0.01), ``"he"``, any name in
+        :data:`skdnn.initializers.registry`, or a callable
+        ``(fan_in, fan_out, rng, dtype) -> ndarray``.
+    backend : str or backend object, default="numpy"
+        Where the arrays live: ``"numpy"`` (CPU), ``"cupy"`` (NVIDIA GPU),
+        ``"torch"``, ``"array_api_strict"``, any name in
+        :data:`skdnn.backends.registry`, or a backend object.
+    dtype : {"float32", "float64"}, numpy float32/float64 (type or dtype) or None, \
+            default=None
+        Training precision. None follows the input: float32 data trains in float32,
+        anything else in float64.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Weight matrices, ``coefs_[i]`` of shape ``(fan_in, fan_out)``; always NumPy.
+    intercepts_ : list of ndarray
+        Bias vectors; always NumPy.
+    loss_ : float
+        Training loss of the last epoch.
+    loss_curve_ : list of float
+        Training loss of every epoch.
+    best_loss_ : float or None
+        Lowest training loss reached (None with ``early_stopping=True``).
+    validation_scores_ : list of float or None
+        Validation R² of every epoch with ``early_stopping=True``.
+    best_validation_score_ : float or None
+        Best validation R² with ``early_stopping=True``.
+    t_ : int
+        Number of training samples seen, over every call.
+    n_iter_ : int
+        Number of epochs run by the last call to ``fit`` or ``partial_fit``.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Output link: ``"identity"`` or ``"exp"`` (``loss="poisson"``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The reference this estimator mirrors.
+    DNNClassifier : The classifier on the same training core.
+
+    Notes
+    -----
+    Training, the stopping rule and warm starts work as for
+    :class:`~skdnn.DNNClassifier` (``MLPRegressor``'s rules). With several outputs,
+    ``loss="squared_error"`` sums the per-output losses where ``MLPRegressor``
+    reports their mean: the gradient both follow is the sum's.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skdnn import DNNRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    >>> reg = DNNRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.1, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _task = "regression"
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="squared_error",
+        init="xavier",
+        backend="numpy",
+        dtype=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.init = init
+        self.backend = backend
+        self.dtype = dtype
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse CSR/CSC input needs a backend that supports it
+            (``"numpy"``).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : DNNRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over the given data, continuing from the current state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights.
+
+        Returns
+        -------
+        self : DNNRegressor
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    def predict(self, X):
+        """Predict with the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values (one dimension for a single output, as ``MLPRegressor``).
+        """
+        check_is_fitted(self)
+        transform = self._transform({"out_activation_": self.out_activation_})
+        out, _ = self._outputs(X, transform, self.n_outputs_)
+        return out[:, 0] if self.n_outputs_ == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        try:  # the exponential link predicts means of non-negative targets
+            tags.target_tags.positive_only = (
+                losses.registry.resolve(self.loss).regression_link == "exp"
+            )
+        except (TypeError, ValueError):
+            pass
+        return tags
+
+    # ------------------------------------------------------------ outputs
+
+    def _transform(self, fitted: dict, log: bool = False):
+        """``transform(raw, xp)``: the regression link applied to raw outputs."""
+        link = fitted["out_activation_"]
+
+        def transform(raw, xp):
+            return _links.apply(raw, link, xp)
+
+        return transform
+
+    def _score_outputs(self, P, y, sample_weight, fitted: dict) -> float:
+        """R² (sample-weighted) of the predictions ``P`` against ``y``, as
+        ``MLPRegressor`` scores its validation rows."""
+        pred = P[:, 0] if y.ndim == 1 else P
+        if not np.all(np.isfinite(pred)):
+            return float("nan")
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            sample_weight = None
+        return float(r2_score(y, pred, sample_weight=sample_weight))
+
+    # ------------------------------------------------------------ targets
+
+    def _targets(self, y, start: Start, classes, dtype, sw, loss):
+        """Check ``y`` for the loss and encode it as a float matrix; touches no attribute.
+
+        Returns ``(y, Y, fitted, stratify, sw)`` as ``BaseDNN`` expects them.
+        """
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # as MLPRegressor: one output, 1-D
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D (one column per output), got shape {y.shape}.")
+        Y = (y[:, None] if y.ndim == 1 else y).astype(dtype)
+        if loss.regression_link == "exp" and np.any(y < 0):
+            raise ValueError(
+                f"loss={self.loss!r} needs non-negative targets, but y holds "
+                f"{np.sum(y < 0)} negative value(s) (the smallest is {y.min():g}). Use "
+                "loss='squared_error', or shift the targets."
+            )
+        fitted = {"n_outputs_": Y.shape[1], "out_activation_": loss.regression_link}
+        if start.fitted_weights and self.out_activation_ != loss.regression_link:
+            raise ValueError(
+                f"warm_start/partial_fit with loss={self.loss!r} needs the "
+                f"{loss.regression_link!r} output, but the model was fitted with "
+                f"{self.out_activation_!r}. Set warm_start=False to fit a new model."
+            )
+        return y, Y, fitted, None, sw
