@@ -289,7 +289,7 @@ BAD_RESOLVED_PARAMS = [
     ("loss", "hinge", ValueError, "Unknown loss 'hinge'. Valid names are: 'cross_entropy'"),
     ("init", "orthogonal", ValueError, "Unknown init 'orthogonal'. Valid names are: 'gaussian'"),
     ("activation", "swish", ValueError, "Unknown activation 'swish'. Valid names are:"),
-    ("solver", "newton", ValueError, "Unknown solver 'newton'. Valid names are: 'adam', 'lbfgs', 'sgd'"),
+    ("solver", "newton", ValueError, "Unknown solver 'newton'. Valid names are: 'adam', 'lbfgs'"),
     ("backend", "jax", ValueError, "Unknown backend 'jax'. Valid names are: .*'numpy'"),
 ]
 
