@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.optimize import _check_optimize_result
 
 from . import optimizers
@@ -130,8 +131,13 @@ def full_batch_fit(trainer: Any, max_iter: int) -> FitEnd:
     """
     state, rows = trainer.state, trainer.rows
     net, history = state.net, state.history
-    # Every row takes part in every evaluation: rows streamed from the host move once.
-    X = rows.Xd.take(slice(None)) if isinstance(rows.Xd, HostRows) else rows.Xd
+    # Every row takes part in every evaluation: rows streamed from the host move once,
+    # and sparse rows are densified once (as every minibatch is), not per evaluation.
+    X = rows.Xd
+    if isinstance(X, HostRows):
+        X = X.take(slice(None))
+    elif sp.issparse(X):
+        X = rows.backend.take_rows(X, slice(None))
     sw_sum = float(rows.n_train) if rows.sw is None else float(np.sum(rows.sw))
     objective = FullBatchObjective(net, X, rows.Yd, rows.swd, sw_sum)
     x0 = objective.x0()

@@ -14,6 +14,7 @@ from tests._helpers import BACKEND, DNNClassifier
         DNNClassifier(
             max_iter=100, solver="sgd", learning_rate_init=0.01, loss="mse", activation="logistic"
         ),
+        DNNClassifier(solver="lbfgs", max_iter=100),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
