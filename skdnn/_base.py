@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import activations, backends, initializers, losses, optimizers
+from . import _lbfgs, activations, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, chunks, take, to_backend
 from ._events import Announcer, Listener, VerbosePrinter
 from ._inference import WeightCache, fitted_network, forward_chunks
@@ -161,12 +161,14 @@ class BaseDNN(BaseEstimator):
                 X, y, sample_weight, plugins.backend, start, classes, plugins.loss
             )
             state = self._start_state(start, data, plugins)
-            early_stopping = self.early_stopping and not start.incremental
+            # MLPClassifier's lbfgs ignores early_stopping and batch_size.
+            full_batch = plugins.optimizer.full_batch
+            early_stopping = self.early_stopping and not start.incremental and not full_batch
             train_idx, val_idx = self._split(data, state.rng) if early_stopping else (None, None)
             Xd = to_backend(data.X, plugins.backend, data.dtype, data.native)
             Yd = plugins.backend.asarray(data.Y, data.dtype)
             rows = TrainingRows(Xd, Yd, data.sw, train_idx, plugins.backend)
-            batch_size = self._batch_size(rows.n_train)
+            batch_size = rows.n_train if full_batch else self._batch_size(rows.n_train)
             state.net.allocate(batch_size)
             score = self._scorer(Xd, data, val_idx) if early_stopping else None
             trainer = Trainer(
@@ -179,7 +181,10 @@ class BaseDNN(BaseEstimator):
             self.__dict__.update(saved)
             raise
         self._commit(data, state, trainer.n_iter, early_stopping)
-        if end.reason == "max_iter":  # after the commit: the warning may be an error
+        if full_batch:  # MLPClassifier's lbfgs: no loss curve, and its own warning
+            _lbfgs.drop_epoch_attributes(self)
+            _lbfgs.check_result(end, trainer.result, self.max_iter)
+        elif end.reason == "max_iter":  # after the commit: the warning may be an error
             warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
@@ -207,6 +212,9 @@ class BaseDNN(BaseEstimator):
             beta_1=self.beta_1,
             beta_2=self.beta_2,
             epsilon=self.epsilon,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
         )
         loss = losses.registry.resolve(self.loss)
         if self._task not in loss.tasks:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
-from . import _links
+from . import _lbfgs, _links
 from ._base import BaseDNN, Start
 from ._inference import labels
 from ._validation import check_classes, check_labels, check_targets, encode_labels
@@ -21,10 +22,10 @@ __all__ = ["DNNClassifier"]
 
 
 class DNNClassifier(ClassifierMixin, BaseDNN):
-    """Deep neural network classifier trained by minibatch gradient descent.
+    """Deep neural network classifier trained by minibatch gradient descent or L-BFGS.
 
-    A drop-in for :class:`sklearn.neural_network.MLPClassifier` (solvers ``"sgd"``
-    and ``"adam"``): every parameter of ``MLPClassifier`` but ``max_fun`` has the same
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier` (solvers ``"sgd"``,
+    ``"adam"`` and ``"lbfgs"``): every parameter of ``MLPClassifier`` has the same
     name, default and meaning. The loss, weight initializer, activation, optimizer and
     array backend are plugins chosen by name from registries (or passed as objects).
 
@@ -37,7 +38,10 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         ``"relu"``, any name in :data:`skdnn.activations.registry`, or an object with
         ``forward`` and ``derivative`` methods.
     solver : str or optimizer object, default="adam"
-        ``"adam"``, ``"sgd"``, any name in :data:`skdnn.optimizers.registry`, or an
+        ``"adam"``, ``"sgd"``, ``"lbfgs"`` (full-batch L-BFGS-B through
+        ``scipy.optimize.minimize``, as ``MLPClassifier``'s: no minibatches, no
+        ``partial_fit``; ``early_stopping``, ``batch_size`` and the learning-rate
+        parameters are ignored), any name in :data:`skdnn.optimizers.registry`, or an
         object with ``init`` and ``step`` methods. A named optimizer receives the
         parameters below that its constructor accepts.
     alpha : float, default=0.0001
@@ -81,6 +85,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     n_iter_no_change : int, default=10
         Training stops once more than this many consecutive epochs brought no
         improvement by more than ``tol``.
+    max_fun : int, default=15000
+        Only used when ``solver="lbfgs"``. Maximum number of loss function calls
+        (checked by L-BFGS-B at the end of each iteration, as in ``MLPClassifier``).
     loss : str or loss object, default="cross_entropy"
         ``"cross_entropy"`` (softmax or logistic log-loss), ``"mse"``, any name in
         :data:`skdnn.losses.registry`, or an object with ``value_and_gradient``.
@@ -113,9 +120,10 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     intercepts_ : list of ndarray
         Bias vectors; always NumPy.
     loss_ : float
-        Training loss of the last epoch.
+        Training loss of the last epoch (``"lbfgs"``: at the solution).
     loss_curve_ : list of float
-        Training loss of every epoch.
+        Training loss of every epoch. Not set by ``"lbfgs"`` (as ``MLPClassifier``),
+        nor are ``best_loss_``, ``validation_scores_`` and ``best_validation_score_``.
     best_loss_ : float or None
         Lowest training loss reached (None with ``early_stopping=True``).
     validation_scores_ : list of float or None
@@ -123,10 +131,10 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     best_validation_score_ : float or None
         Best validation accuracy with ``early_stopping=True``.
     t_ : int
-        Number of training samples seen, over every call.
+        Number of training samples seen, over every call (``"lbfgs"`` adds none).
     n_iter_ : int
         Number of epochs run by the last call to ``fit`` (with ``warm_start``, by that
-        call alone) or ``partial_fit`` (1).
+        call alone) or ``partial_fit`` (1); L-BFGS iterations with ``"lbfgs"``.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -200,6 +208,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         loss="cross_entropy",
         init="xavier",
         backend="numpy",
@@ -228,6 +237,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.loss = loss
         self.init = init
         self.backend = backend
@@ -257,6 +267,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         """
         return self._fit(X, y, sample_weight)
 
+    @available_if(_lbfgs.check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run one epoch over the given data, continuing from the current state.

@@ -26,6 +26,7 @@ import numpy as np
 
 from ._batching import TrainingRows
 from ._events import Announcer, EpochEnd, FitBegin, FitEnd
+from ._lbfgs import full_batch_fit
 from ._network import Network
 from ._utils import all_finite, copy_array, warn
 
@@ -51,10 +52,11 @@ class History:
     def continued(cls, est: Any, early_stopping: bool) -> History:
         """The history of the fitted estimator ``est``, to be continued."""
         h = cls(early_stopping)
-        h.loss_curve = list(est.loss_curve_)
-        if est.best_loss_ is not None:
+        # A model fitted by a full-batch solver (lbfgs) has no curve and no best loss.
+        h.loss_curve = list(getattr(est, "loss_curve_", []))
+        if getattr(est, "best_loss_", None) is not None:
             h.best_loss = est.best_loss_
-        if early_stopping and est.validation_scores_ is not None:
+        if early_stopping and getattr(est, "validation_scores_", None) is not None:
             h.validation_scores = list(est.validation_scores_)
             h.best_score = est.best_validation_score_
         h.no_improvement = est._no_improvement_count
@@ -101,6 +103,10 @@ class Settings:
 class Trainer:
     """Runs epochs over ``rows`` on ``state`` until the stopping rule or the budget ends.
 
+    A full-batch optimizer (``optimizer.full_batch``) gets the objective over every row
+    instead (:func:`skdnn._lbfgs.full_batch_fit`); ``max_epochs`` is then its
+    ``max_iter``.
+
     Parameters
     ----------
     state : FitState
@@ -123,6 +129,7 @@ class Trainer:
         self.state, self.rows, self.settings = state, rows, settings
         self.score, self.announcer = score, announcer
         self.n_iter = 0
+        self.result = None  # a full-batch optimizer's OptimizeResult
 
     def run(self, max_epochs: int, start: str, n_validation: int) -> FitEnd:
         """Train for at most ``max_epochs`` epochs; returns how it ended.
@@ -134,7 +141,10 @@ class Trainer:
         # A diverging run is reported once, as an error, not as floating-point warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                end = self._epochs(max_epochs, start)
+                if self.state.optimizer.full_batch:  # no epochs: one minimization
+                    end = full_batch_fit(self, max_epochs)
+                else:
+                    end = self._epochs(max_epochs, start)
             except KeyboardInterrupt:
                 warn("Training interrupted by user.")
                 net = self.state.net

@@ -5,18 +5,26 @@ are the built-ins. The registry instance is :data:`registry`; a named optimizer 
 built with the estimator's parameters its constructor accepts (``learning_rate_init``,
 ``beta_1``, ...). Third-party optimizers register through the entry-point group
 ``skdnn.optimizers``.
+
+A *full-batch* optimizer (:attr:`Optimizer.full_batch`, :class:`LBFGS`) takes no steps:
+the training core hands it the objective over every training row and it runs the whole
+minimization (:meth:`Optimizer.minimize`; see :mod:`skdnn._lbfgs`).
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
+
+import numpy as np
+import scipy.optimize
 
 from . import _kernels
 from ._registry import Registry
 
-__all__ = ["SGD", "Adam", "Optimizer", "registry"]
+__all__ = ["LBFGS", "SGD", "Adam", "Optimizer", "registry"]
 
 
 class Optimizer(ABC):
@@ -39,10 +47,15 @@ class Optimizer(ABC):
         ``step`` without ``l2``. Declared, never read off ``step``'s signature: a
         subclass of a built-in (which sets it True) that overrides ``step`` must take
         ``l2`` and honour it (passing it on to ``super().step``), or set it False.
+    full_batch : bool, default=False
+        Whether the optimizer minimizes the full-batch objective itself
+        (:meth:`minimize`) instead of taking minibatch steps: the training core then
+        runs no epochs and never calls :meth:`step`.
     """
 
     required: ClassVar[tuple[str, ...]] = ("init", "step")
     folds_l2: bool = False
+    full_batch: bool = False
 
     @abstractmethod
     def init(self, params: list, xp: Any) -> dict:
@@ -110,6 +123,40 @@ class Optimizer(ABC):
             rate).
         """
         return True
+
+    def minimize(
+        self,
+        objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+        x0: np.ndarray,
+        callback: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Full-batch optimizers only: minimize ``objective`` from ``x0``.
+
+        Called instead of epochs of :meth:`step` when :attr:`full_batch` is True; by
+        default raises NotImplementedError.
+
+        Parameters
+        ----------
+        objective : callable
+            ``objective(x) -> (loss, grad)`` for a float64 host vector ``x`` of every
+            parameter (weights then biases, each layer flattened in C order): the loss
+            over every training row with the L2 penalty, as a float, and its gradient
+            as a float64 host vector.
+        x0 : ndarray of shape (n_params,)
+            The starting point.
+        callback : callable, optional
+            To call after each iteration with a ``scipy.optimize.OptimizeResult``
+            holding ``x`` and ``fun``; it may raise ``StopIteration`` to stop.
+
+        Returns
+        -------
+        result : scipy.optimize.OptimizeResult
+            With at least ``x``, ``fun``, ``nit``, ``nfev``, ``status`` and ``message``
+            (``status`` 0 when converged).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} is not a full-batch optimizer (full_batch=False)."
+        )
 
 
 registry = Registry("optimizers", param="solver", base=Optimizer)
@@ -375,3 +422,80 @@ class Adam(Optimizer):
             v += (1.0 - b2) * (g * g)
             p -= lr_t * m / (xp.sqrt(v) + self.epsilon)
         return sumsq
+
+
+@registry.register("lbfgs")
+class LBFGS(Optimizer):
+    """L-BFGS-B on the full-batch objective, as ``MLPClassifier(solver="lbfgs")``.
+
+    Runs ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` with the options
+    ``MLPClassifier`` passes: ``maxiter=max_iter``, ``maxfun=max_fun``, ``gtol=tol``.
+    The learning-rate parameters are ignored.
+
+    Parameters
+    ----------
+    max_iter : int, default=200
+        Maximum number of L-BFGS iterations.
+    max_fun : int, default=15000
+        Maximum number of evaluations of the objective.
+    tol : float, default=1e-4
+        Stop when the largest entry of the projected gradient is below ``tol``.
+
+    Attributes
+    ----------
+    full_batch : bool
+        True: the training core hands :meth:`minimize` the objective.
+    """
+
+    full_batch = True
+
+    def __init__(self, max_iter: int = 200, max_fun: int = 15000, tol: float = 1e-4) -> None:
+        self.max_iter = max_iter
+        self.max_fun = max_fun
+        self.tol = tol
+
+    def init(self, params: list, xp: Any) -> dict:
+        """No state: every ``fit`` starts L-BFGS's curvature pairs anew.
+
+        Parameters
+        ----------
+        params : list of arrays
+        xp : module
+
+        Returns
+        -------
+        state : dict
+            Empty.
+        """
+        return {}
+
+    def step(self, params: list, grads: list, state: dict, xp: Any, l2: tuple | None = None) -> Any:
+        """Not available: L-BFGS minimizes the full-batch objective (:meth:`minimize`).
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+        """
+        raise NotImplementedError("LBFGS takes no minibatch steps; the core calls minimize().")
+
+    def minimize(
+        self,
+        objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+        x0: np.ndarray,
+        callback: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Run L-BFGS-B on ``objective`` from ``x0`` (see :meth:`Optimizer.minimize`).
+
+        Returns
+        -------
+        result : scipy.optimize.OptimizeResult
+        """
+        return scipy.optimize.minimize(
+            objective,
+            x0,
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+            callback=callback,
+        )

@@ -266,6 +266,8 @@ BAD_PARAMS = [
     ("epsilon", 0.0, ValueError),
     ("n_iter_no_change", 0, ValueError),
     ("n_iter_no_change", 2.5, TypeError),
+    ("max_fun", 0, ValueError),
+    ("max_fun", 2.5, TypeError),
     ("loss", 5, TypeError),
     ("init", 5, TypeError),
     ("backend", object(), TypeError),
@@ -287,7 +289,7 @@ BAD_RESOLVED_PARAMS = [
     ("loss", "hinge", ValueError, "Unknown loss 'hinge'. Valid names are: 'cross_entropy'"),
     ("init", "orthogonal", ValueError, "Unknown init 'orthogonal'. Valid names are: 'gaussian'"),
     ("activation", "swish", ValueError, "Unknown activation 'swish'. Valid names are:"),
-    ("solver", "lbfgs", ValueError, "Unknown solver 'lbfgs'. Valid names are: 'adam', 'sgd'"),
+    ("solver", "newton", ValueError, "Unknown solver 'newton'. Valid names are: 'adam', 'lbfgs'"),
     ("backend", "jax", ValueError, "Unknown backend 'jax'. Valid names are: .*'numpy'"),
 ]
 

@@ -86,15 +86,13 @@ def test_every_mlp_parameter_is_accepted():
     mlp_params = MLPClassifier(
         hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive", momentum=0.5
     ).get_params()
-    mlp_params.pop("max_fun")
     clf = DNNClassifier(**mlp_params)
     ours = clf.get_params()
     for name, value in mlp_params.items():
         assert ours[name] == value
     defaults = skdnn.DNNClassifier().get_params()  # skdnn's own defaults, on every suite
     for name, value in MLPClassifier().get_params().items():
-        if name != "max_fun":
-            assert defaults[name] == value, name
+        assert defaults[name] == value, name
 
 
 def test_suite_backend_default_leaves_skdnn_defaults_alone():
@@ -390,7 +388,7 @@ def test_bad_sample_weights(blobs):
         ("loss", "hinge", "Unknown loss 'hinge'.*'cross_entropy', 'mse'"),
         ("init", "orthogonal", "Unknown init 'orthogonal'.*'gaussian', 'he', 'xavier'"),
         ("activation", "swish", "Unknown activation 'swish'.*'identity', 'logistic'"),
-        ("solver", "lbfgs", "Unknown solver 'lbfgs'.*'adam', 'sgd'"),
+        ("solver", "newton", "Unknown solver 'newton'.*'adam', 'lbfgs', 'sgd'"),
         ("backend", "jax", "Unknown backend 'jax'.*'cupy', 'numpy'"),
         ("hidden_layer_sizes", (10, 0), "hidden_layer_sizes must contain positive integers"),
     ],

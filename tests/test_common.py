@@ -14,8 +14,10 @@ from tests._helpers import BACKEND, DNNClassifier, DNNRegressor
         DNNClassifier(
             max_iter=100, solver="sgd", learning_rate_init=0.01, loss="mse", activation="logistic"
         ),
+        DNNClassifier(solver="lbfgs", max_iter=100),
         DNNRegressor(max_iter=100),
         DNNRegressor(max_iter=100, solver="sgd", activation="tanh"),
+        DNNRegressor(solver="lbfgs", max_iter=100),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
