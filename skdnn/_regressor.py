@@ -10,9 +10,10 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils import column_or_1d
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _links, losses
+from . import _lbfgs, _links, losses
 from ._base import BaseDNN, Start
 
 __all__ = ["DNNRegressor"]
@@ -21,8 +22,9 @@ __all__ = ["DNNRegressor"]
 class DNNRegressor(RegressorMixin, BaseDNN):
     """Deep neural network regressor trained by minibatch gradient descent.
 
-    A drop-in for :class:`sklearn.neural_network.MLPRegressor` (solvers ``"sgd"``
-    and ``"adam"``): its parameters have the same names, defaults and meanings. The
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor` (solvers ``"adam"``,
+    ``"sgd"`` and ``"lbfgs"``): its parameters have the same names, defaults and
+    meanings. The
     loss, weight initializer, activation, optimizer and array backend are plugins
     chosen by name from registries (or passed as objects), as for
     :class:`~skdnn.DNNClassifier`.
@@ -36,8 +38,9 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         ``"relu"``, any name in :data:`skdnn.activations.registry`, or an object with
         ``forward`` and ``derivative`` methods.
     solver : str or optimizer object, default="adam"
-        ``"adam"``, ``"sgd"``, any name in :data:`skdnn.optimizers.registry`, or an
-        object with ``init`` and ``step`` methods.
+        ``"adam"``, ``"sgd"``, ``"lbfgs"`` (full-batch L-BFGS-B from SciPy, good on
+        small data sets), any name in :data:`skdnn.optimizers.registry`, or an object
+        with ``init`` and ``step`` methods.
     alpha : float, default=0.0001
         Strength of the L2 penalty, divided by the batch's total sample weight.
     batch_size : int or "auto", default="auto"
@@ -106,9 +109,10 @@ class DNNRegressor(RegressorMixin, BaseDNN):
     intercepts_ : list of ndarray
         Bias vectors; always NumPy.
     loss_ : float
-        Training loss of the last epoch.
+        Training loss of the last epoch (``"lbfgs"``: at the solution).
     loss_curve_ : list of float
-        Training loss of every epoch.
+        Training loss of every epoch. Not set by ``"lbfgs"`` (as ``MLPRegressor``),
+        nor are ``best_loss_``, ``validation_scores_`` and ``best_validation_score_``.
     best_loss_ : float or None
         Lowest training loss reached (None with ``early_stopping=True``).
     validation_scores_ : list of float or None
@@ -116,9 +120,10 @@ class DNNRegressor(RegressorMixin, BaseDNN):
     best_validation_score_ : float or None
         Best validation R² with ``early_stopping=True``.
     t_ : int
-        Number of training samples seen, over every call.
+        Number of training samples seen, over every call (``"lbfgs"`` adds none).
     n_iter_ : int
-        Number of epochs run by the last call to ``fit`` or ``partial_fit``.
+        Number of epochs run by the last call to ``fit`` or ``partial_fit``; L-BFGS
+        iterations with ``"lbfgs"``.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -234,6 +239,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         """
         return self._fit(X, y, sample_weight)
 
+    @available_if(_lbfgs.check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Run one epoch over the given data, continuing from the current state.

@@ -219,3 +219,36 @@ def test_a_regression_loss_on_the_classifier_is_refused():
         "for classification.*'cross_entropy', 'mse'",
     ):
         DNNClassifier(loss="squared_error").fit(X_REG, Y_REG > 0)
+
+
+def test_lbfgs_like_mlpregressors():
+    params = dict(solver="lbfgs", hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    ours = _quiet(DNNRegressor(**params), X_REG, Y_REG)
+    theirs = _quiet(MLPRegressor(**params), X_REG, Y_REG)
+    assert ours.score(X_REG, Y_REG) > 0.99 and theirs.score(X_REG, Y_REG) > 0.99
+    assert not hasattr(ours, "loss_curve_") and not hasattr(theirs, "loss_curve_")
+    assert ours.t_ == theirs.t_ == 0 and 0 < ours.n_iter_ <= 300
+    # As MLPClassifier: no partial_fit for lbfgs. (MLPRegressor 1.9 shows one, whose
+    # availability check is always true, and which runs a whole lbfgs fit.)
+    assert not hasattr(DNNRegressor(solver="lbfgs"), "partial_fit")
+
+
+def test_poisson_without_hidden_nonlinearity_is_the_poisson_glm():
+    # scikit-learn's test_mlp_vs_poisson_glm_equivalent: one identity hidden unit,
+    # lbfgs, no penalty: the predictions are PoissonRegressor's.
+    from sklearn.linear_model import PoissonRegressor
+
+    rng = np.random.default_rng(0)
+    X = np.linspace(0, 1, 100)[:, None]
+    y = rng.poisson(np.exp(X[:, 0] + 1))
+    glm = PoissonRegressor(alpha=0, tol=1e-7).fit(X, y)
+    reg = DNNRegressor(
+        loss="poisson",
+        hidden_layer_sizes=(1,),
+        activation="identity",
+        alpha=0,
+        solver="lbfgs",
+        tol=1e-7,
+        random_state=1,
+    ).fit(X, y)
+    np.testing.assert_allclose(reg.predict(X), glm.predict(X), rtol=1e-4)
