@@ -13,6 +13,9 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pytest
+import sklearn
+from sklearn.utils.fixes import parse_version
 
 import skdnn
 from skdnn import optimizers
@@ -25,6 +28,12 @@ from skdnn.backends import NumpyBackend
 TEST_BACKEND = os.environ.get("SKDNN_TEST_BACKEND", "numpy")
 #: The ``backend`` parameter the suite's estimators take by default.
 BACKEND = "cupy" if TEST_BACKEND == "emulated_cupy" else TEST_BACKEND
+#: For tests that compare with MLPRegressor's ``loss`` and MLP's ``sample_weight``,
+#: which scikit-learn 1.7 added (the package runs on 1.6 too).
+needs_sklearn_1_7 = pytest.mark.skipif(
+    parse_version(sklearn.__version__) < parse_version("1.7"),
+    reason="compares with MLPRegressor's loss parameter, new in scikit-learn 1.7",
+)
 #: The folder holding the CPU stand-in for CuPy, a package named ``cupy``.
 EMULATED_CUPY = Path(__file__).parent / "emulated"
 

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skdnn
-from tests._helpers import DNNRegressor
+from tests._helpers import DNNRegressor, needs_sklearn_1_7
 
 X_REG, Y_REG = make_regression(n_samples=120, n_features=5, noise=0.5, random_state=0)
 Y_REG = Y_REG / Y_REG.std()
@@ -26,6 +26,7 @@ def _quiet(est, *args, **kwargs):
         return est.fit(*args, **kwargs)
 
 
+@needs_sklearn_1_7
 def test_every_mlpregressor_parameter_with_its_default():
     ours = skdnn.DNNRegressor().get_params()
     theirs = MLPRegressor().get_params()
@@ -85,6 +86,7 @@ def test_multi_output_regression():
     assert reg.score(X_REG, Y) > 0.9
 
 
+@needs_sklearn_1_7
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_poisson_on_counts_like_mlpregressor():
     rng = np.random.RandomState(0)
