@@ -40,6 +40,8 @@ LAYOUTS = {
     "skdnn_sgd": [(1, "s", "s", "s", "s", 1, 1)],
     "skdnn_bias_relu": [(2, 2)],
     "skdnn_relu_backward": [(2, 2)],
+    "skdnn_bias_relu_dropout": [(2, "s", "s", 2, 2, 2)],
+    "skdnn_relu_mask_backward": [(2, 2, 2)],
     "skdnn_ce_logistic": [(2, "s", "s", 2, 2), (2, 2, "s", 2, 2)],
     "skdnn_softmax_exp": [(2, 2, "s", 2)],
     "skdnn_softmax_grad": [(2, 2, 2, 2, "s", 2, 2), (2, 2, 2, 2, 2, 2, 2)],
