@@ -30,7 +30,8 @@ scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
 # %%
-# Four models (a tuple such as ("gelu", "relu") sets one activation per layer), the same seed and early stopping for all of them.
+# Four models, the same seed and early stopping for all of them. (A tuple such as
+# ``("gelu", "relu")`` would set one activation per hidden layer.)
 print(f"{'activation':<14}{'dropout':>8}{'train loss':>12}{'best val':>10}{'test acc':>10}{'s':>6}")
 for activation in ("relu", "gelu"):
     for dropout in (0.0, 0.2):
