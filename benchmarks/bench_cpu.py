@@ -250,20 +250,22 @@ def _fit_epochs(est) -> Epoch:
     return epochs
 
 
-def make_skdnn(net: Net) -> Epoch:
+def make_skdnn(net: Net, dropout: float = 0.0) -> Epoch:
     """``net.epochs_per_call`` epochs of :class:`skdnn.DNNClassifier` (warm-started fit).
 
     Parameters
     ----------
     net : Net
         Network shape and dtype.
+    dropout : float, default=0.0
+        The estimator's ``dropout``.
 
     Returns
     -------
     epoch : callable
         ``epoch(X, y)``.
     """
-    est = DNNClassifier(**_sklearn_params(net), dtype=np.dtype(net.dtype).name)
+    est = DNNClassifier(**_sklearn_params(net), dtype=np.dtype(net.dtype).name, dropout=dropout)
     return _fit_epochs(est)
 
 
@@ -501,6 +503,16 @@ def bench_wide(cfg: Config) -> dict:
     return {"n": len(X), "timings": t, "rows": timing_rows(t) + checks}
 
 
+def bench_dropout(cfg: Config) -> dict:
+    """The wide network with ``dropout=0.2`` on both hidden layers against without."""
+    net = Net(N_FEATURES, WIDE, 10)
+    X, y = make_data(cfg.wide_n, net)
+    factories = {"skdnn": make_skdnn, "skdnn_dropout": functools.partial(make_skdnn, dropout=0.2)}
+    t = time_rounds({n: epoch_maker(f, net, X, y) for n, f in factories.items()}, cfg.epochs)
+    checks = [ratio_check(t, "skdnn_dropout", "skdnn", "<=", 1.15)]
+    return {"n": len(X), "timings": t, "rows": timing_rows(t) + checks}
+
+
 def bench_small(cfg: Config) -> dict:
     """32 -> 64 -> 64 -> 2, float32: per-batch overhead dominates the matrix products."""
     net = Net(32, (64, 64), 2)
@@ -728,6 +740,7 @@ def sweep(cfg: Config) -> dict:
 
 WORKLOADS: dict[str, Callable[[Config], dict]] = {
     "wide": bench_wide,
+    "dropout": bench_dropout,
     "small": bench_small,
     "predict": bench_predict,
     "float64": bench_float64,

@@ -69,8 +69,8 @@ print("objects:       ", cross_val_score(clf, X, y, cv=3).mean().round(4))
 
 # %%
 # ...or register them and use their names, like the built-ins.
-activations.registry.register("leaky_relu")(LeakyReLU)
+activations.registry.register("my_leaky_relu")(LeakyReLU)
 losses.registry.register("focal")(FocalLoss)
 print("registered:    ", activations.registry.names(), losses.registry.names())
-clf.set_params(dnnclassifier__activation="leaky_relu", dnnclassifier__loss="focal")
+clf.set_params(dnnclassifier__activation="my_leaky_relu", dnnclassifier__loss="focal")
 print("by name:       ", cross_val_score(clf, X, y, cv=3).mean().round(4))

@@ -239,3 +239,37 @@ class TorchBackend(ArrayAPIBackend):
         torch.Tensor
         """
         return self.xp.empty(shape, dtype=dtype, device=self._device())
+
+    def random_generator(self, seed: int) -> Any:
+        """A ``torch.Generator`` on the backend's device.
+
+        Parameters
+        ----------
+        seed : int
+
+        Returns
+        -------
+        torch.Generator
+        """
+        torch = importlib.import_module("torch")
+        generator = torch.Generator(device=self._device())
+        generator.manual_seed(seed)
+        return generator
+
+    def uniform(self, generator: Any, shape: tuple, dtype: Any, out: Any = None) -> Any:
+        """Uniform draws in [0, 1) on the backend's device.
+
+        Parameters
+        ----------
+        generator : torch.Generator
+        shape : tuple of int
+        dtype : torch.dtype
+        out : torch.Tensor, optional
+            Ignored: a new tensor is returned.
+
+        Returns
+        -------
+        torch.Tensor
+        """
+        torch = importlib.import_module("torch")
+        return torch.rand(shape, generator=generator, dtype=dtype, device=self._device())

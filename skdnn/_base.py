@@ -25,10 +25,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _lbfgs, activations, backends, initializers, losses, optimizers
+from . import _lbfgs, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, chunks, take, to_backend
+from ._dropout import Dropout
 from ._events import Announcer, Listener, VerbosePrinter
 from ._inference import WeightCache, fitted_network, forward_chunks
+from ._layers import dropout_rates, hidden_activations
 from ._network import Network
 from ._training import FitState, History, Settings, Trainer
 from ._utils import copy_array, shapes, tree_map, warn
@@ -82,8 +84,9 @@ class Plugins:
     backend: Any
     optimizer: Any
     loss: Any
-    activation: Any
+    activation: list  # one per hidden layer
     init: Any
+    dropout: tuple  # one rate per hidden layer
 
 
 class BaseDNN(BaseEstimator):
@@ -99,7 +102,7 @@ class BaseDNN(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [str, HasMethods(["forward", "derivative"])],
+        "activation": [str, HasMethods(["forward", "derivative"]), tuple, list],
         "solver": [str, HasMethods(["init", "step"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -133,6 +136,7 @@ class BaseDNN(BaseEstimator):
             Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)}),
             None,
         ],
+        "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
     }
 
     # ------------------------------------------------------------ three ways in
@@ -225,12 +229,20 @@ class BaseDNN(BaseEstimator):
                 f"{', '.join(map(repr, suitable))}, or a loss object whose `tasks` "
                 f"include {self._task!r}."
             )
+        n_hidden = len(hidden_sizes(self.hidden_layer_sizes))
+        rates = dropout_rates(self.dropout, n_hidden, self.hidden_layer_sizes)
+        if optimizer.full_batch and any(rates):
+            raise ValueError(
+                f"dropout={self.dropout!r} needs a minibatch solver: solver={self.solver!r} "
+                "is full-batch. Use solver='adam' or 'sgd', or dropout=0."
+            )
         return Plugins(
             backend=backend,
             optimizer=optimizer,
             loss=loss,
-            activation=activations.registry.resolve(self.activation),
+            activation=hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes),
             init=initializers.registry.resolve(self.init),
+            dropout=rates,
         )
 
     def _suits(self, name: str) -> bool:
@@ -290,6 +302,7 @@ class BaseDNN(BaseEstimator):
             backend,
             alpha=float(self.alpha),
             flat=True,
+            dropout=Dropout.from_stream(plugins.dropout, backend, rng),
         )
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
@@ -438,7 +451,7 @@ class BaseDNN(BaseEstimator):
         ``backend`` is None for host input (``out`` is NumPy) or the backend whose own
         array ``X`` was (``out`` is one too)."""
         check_is_fitted(self)
-        activation = activations.registry.resolve(self.activation)
+        activation = hidden_activations(self.activation, len(self.coefs_) - 1)
         net = fitted_network(self, self._backend_plugin(), activation)
         X, native = check_X(self, X, net.backend, reset=False)
         if sp.issparse(X) and not net.backend.supports_sparse:

@@ -33,10 +33,13 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     ----------
     hidden_layer_sizes : array-like of int or int, default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
-    activation : str or activation object, default="relu"
+    activation : str, activation object, or tuple of them, default="relu"
         Hidden-layer activation: ``"identity"``, ``"logistic"``, ``"tanh"``,
-        ``"relu"``, any name in :data:`skdnn.activations.registry`, or an object with
-        ``forward`` and ``derivative`` methods.
+        ``"relu"``, ``"leaky_relu"``, ``"gelu"``, ``"silu"`` (``"swish"``), ``"selu"``,
+        ``"mish"``, ``"softplus"``, any name in :data:`skdnn.activations.registry`, or
+        an object with ``forward`` and ``derivative`` methods (such as
+        ``skdnn.activations.LeakyReLU(negative_slope=0.1)``). A tuple (or list) gives
+        one per hidden layer; its length must match ``hidden_layer_sizes``.
     solver : str or optimizer object, default="adam"
         ``"adam"``, ``"sgd"``, ``"lbfgs"`` (full-batch L-BFGS-B through
         ``scipy.optimize.minimize``, as ``MLPClassifier``'s: no minibatches, no
@@ -109,6 +112,13 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
             default=None
         Training precision. None follows the input: float32 data trains in float32
         (fast, and X is not copied), anything else in float64.
+    dropout : float or tuple of float, default=0.0
+        Inverted dropout on the hidden layers while training: each hidden unit is
+        dropped with this probability (in [0, 1)) and the kept ones scaled by
+        ``1 / (1 - dropout)``; a tuple gives one rate per hidden layer. Never applied
+        at prediction nor in the early-stopping validation pass. The masks come from
+        ``random_state``. 0 (the default) trains exactly as without it. Not with
+        ``solver="lbfgs"``.
 
     Attributes
     ----------
@@ -214,6 +224,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         backend="numpy",
         class_weight=None,
         dtype=None,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -243,6 +254,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.backend = backend
         self.class_weight = class_weight
         self.dtype = dtype
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ fit API
 

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from . import backends
 from ._batching import HostRows, chunks, take
+from ._layers import hashable
 from ._network import Network
 
 # Rows per chunk at predict time: big enough for efficient matrix products, small
@@ -40,7 +41,7 @@ class WeightCache:
         self.sources: tuple = ()
 
 
-def fitted_network(est: Any, backend: Any, activation: Any) -> Network:
+def fitted_network(est: Any, backend: Any, activation: list) -> Network:
     """A Network over ``est``'s fitted weights on ``backend`` (NumPy if it is gone).
 
     On the host the network simply wraps ``coefs_``; on a device the copies are kept in
@@ -51,7 +52,8 @@ def fitted_network(est: Any, backend: Any, activation: Any) -> Network:
     if backend is None or not backend.is_available() or isinstance(backend, backends.NumpyBackend):
         return Network(est.coefs_, est.intercepts_, activation, None, link, backends.NumpyBackend())
     cache = est._cache
-    key = (est.backend, est.activation, link)
+    # A per-layer activation given as a list is not hashable: its tuple is the key.
+    key = (est.backend, hashable(est.activation), link)
     sources = (*est.coefs_, *est.intercepts_)
     if (
         cache.key != key

@@ -8,9 +8,9 @@ elementwise kernels (one launch instead of several); :func:`lookup`
 returns None for any other namespace (or when Numba cannot be imported), and callers
 then fall back to plain array operations, so results agree to rounding either way.
 
-Every kernel but ``bias_relu`` (2-D C-contiguous ``Z``) takes 1-D contiguous views
-(``a.reshape(-1)`` of a C-contiguous array) and scalars of the arrays' dtype (a float64
-scalar would turn float32 work into float64).
+Every kernel but ``bias_relu`` and ``bias_relu_dropout`` (2-D C-contiguous arrays) takes
+1-D contiguous views (``a.reshape(-1)`` of a C-contiguous array) and scalars of the
+arrays' dtype (a float64 scalar would turn float32 work into float64).
 """
 
 from __future__ import annotations
@@ -101,6 +101,28 @@ if numba is not None:
                 dA[i] = zero
 
     @_jit
+    def _bias_relu_dropout(Z, b, U, p, scale, D):  # pragma: no cover - compiled
+        # Inverted dropout fused into the bias add and the ReLU, in one pass:
+        # Z = max(Z + b, 0);  U <- M = scale where U >= p else 0;  D = Z * M.
+        n, k = Z.shape
+        zero = Z.dtype.type(0)
+        for i in range(n):
+            for j in range(k):
+                z = Z[i, j] + b[j]
+                a = z if z > zero else zero
+                m = scale if U[i, j] >= p else zero
+                Z[i, j] = a
+                U[i, j] = m
+                D[i, j] = a * m
+
+    @_jit
+    def _relu_mask_backward(dA, A, M):  # pragma: no cover - compiled
+        # dZ = dA * M where A > 0 else 0: the mask's and the ReLU's backward in one pass.
+        zero = dA.dtype.type(0)
+        for i in range(dA.shape[0]):
+            dA[i] = dA[i] * M[i] if A[i] > zero else zero
+
+    @_jit
     def _weights(w, n):  # pragma: no cover - compiled
         # (weighted, total weight) of n rows; an empty w means every row weighs 1.
         weighted = w.shape[0] == n
@@ -179,6 +201,8 @@ if numba is not None:
         "axpy": _axpy,
         "bias_relu": _bias_relu,
         "relu_backward": _relu_backward,
+        "bias_relu_dropout": _bias_relu_dropout,
+        "relu_mask_backward": _relu_mask_backward,
     }
 
 
@@ -211,6 +235,12 @@ CUDA_KERNELS: dict[str, tuple[str, str, str]] = {
     ),
     "skdnn_bias_relu": ("T b", "T z", "T v = z + b; z = v > 0 ? v : (T)0;"),
     "skdnn_relu_backward": ("T a", "T d", "d = a > 0 ? d : (T)0;"),
+    "skdnn_bias_relu_dropout": (
+        "T b, T p, T scale",
+        "T z, T m, T d",
+        "T v = z + b; z = v > 0 ? v : (T)0; m = m >= p ? scale : (T)0; d = z * m;",
+    ),
+    "skdnn_relu_mask_backward": ("T a, T m", "T d", "d = a > 0 ? d * m : (T)0;"),
     "skdnn_ce_logistic": (
         "T y, T scale, T bound",
         "T z, T l",
@@ -298,6 +328,10 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
         "sgd": sgd_step,
         "bias_relu": lambda Z, b: k["skdnn_bias_relu"](b, Z),
         "relu_backward": lambda dA, A: k["skdnn_relu_backward"](A, dA),
+        "bias_relu_dropout": lambda Z, b, U, p, scale, D: k["skdnn_bias_relu_dropout"](
+            b, p, scale, Z, U, D
+        ),
+        "relu_mask_backward": lambda dA, A, M: k["skdnn_relu_mask_backward"](A, M, dA),
         "ce_logistic": ce_logistic,
         "ce_softmax": ce_softmax,
     }
@@ -333,8 +367,8 @@ def lookup(xp: Any, name: str) -> Any:
     ----------
     xp : module
         The array namespace of the arrays the kernel would receive.
-    name : {"adam", "sgd", "axpy", "bias_relu", "relu_backward", "ce_softmax", \
-            "ce_logistic"}
+    name : {"adam", "sgd", "axpy", "bias_relu", "relu_backward", "bias_relu_dropout", \
+            "relu_mask_backward", "ce_softmax", "ce_logistic"}
         Kernel name.
 
     Returns

@@ -5,11 +5,14 @@ the weights of a stack of dense layers on a backend and computes, for a minibatc
 the forward pass, the loss and its gradient with respect to the raw outputs (from the
 loss plugin), and the backward pass by the chain rule::
 
-    Z_i = A_{i-1} @ W_i + b_i          A_i = f(Z_i)       (A_0 = X, raw = Z_L)
+    Z_i = D_{i-1} @ W_i + b_i          A_i = f_i(Z_i)     (D_0 = X, raw = Z_L)
+    D_i = A_i * M_i                    (inverted dropout while training; else D_i = A_i)
     dZ_L = d loss / d raw              (the loss plugin, link fused)
-    dW_i = A_{i-1}.T @ dZ_i + (alpha / sw_sum) W_i
+    dW_i = D_{i-1}.T @ dZ_i + (alpha / sw_sum) W_i
     db_i = sum_rows(dZ_i)
-    dZ_{i-1} = (dZ_i @ W_i.T) * f'(Z_{i-1})   (f' written from A_{i-1})
+    dZ_{i-1} = f'_{i-1}(dZ_i @ W_i.T * M_{i-1})   (activation.backward: f' written
+                                                   from A_{i-1}, or from Z_{i-1} when
+                                                   the activation ``needs_input``)
 
 The L2 penalty is ``alpha / 2 * sum ||W_i||^2 / sw_sum`` per batch, ``sw_sum`` being the
 batch's total sample weight (its size without weights), as in ``MLPClassifier``.
@@ -21,7 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _kernels, _links
+from . import _dropout, _kernels, _links
+from ._utils import copy_array
 
 
 class Network:
@@ -33,8 +37,9 @@ class Network:
         Weight matrices ``W_i`` of shape ``(fan_in, fan_out)``, on the backend.
     intercepts : list of arrays
         Bias vectors ``b_i`` of shape ``(fan_out,)``, on the backend.
-    activation : Activation
-        Hidden-layer activation, as its registry resolves it (every hook present).
+    activation : Activation or sequence of Activation
+        Hidden-layer activation, as its registry resolves it (every hook present), or
+        one per hidden layer.
     loss : Loss
         Loss, owning the output link.
     out_activation : {"softmax", "logistic"}
@@ -49,6 +54,9 @@ class Network:
         arrays being views into them, so that the optimizer updates all parameters
         in two calls instead of two per layer. :attr:`params` is then those two
         buffers. Meant for training; prediction wraps the fitted arrays as they are.
+    dropout : Dropout or None, default=None
+        Inverted dropout of the hidden layers in training passes
+        (:meth:`loss_and_gradients`); never in :meth:`forward` alone.
     """
 
     def __init__(
@@ -61,6 +69,7 @@ class Network:
         backend: Any,
         alpha: float = 0.0,
         flat: bool = False,
+        dropout: Any = None,
     ) -> None:
         self.coefs = coefs
         self.intercepts = intercepts
@@ -70,7 +79,14 @@ class Network:
             self._flat = [_pack(coefs, xp), _pack(intercepts, xp)]
             self.coefs = _unpack(self._flat[0], [W.shape for W in coefs], xp)
             self.intercepts = _unpack(self._flat[1], [b.shape for b in intercepts], xp)
-        self.activation = activation
+        n_hidden = len(coefs) - 1
+        if isinstance(activation, (list, tuple)):
+            if len(activation) != n_hidden:
+                raise ValueError(f"{len(activation)} activations for {n_hidden} hidden layers.")
+            self.activations = list(activation)
+        else:
+            self.activations = [activation] * n_hidden
+        self.dropout = dropout
         self.loss = loss
         self.out_activation = out_activation
         self.backend = backend
@@ -103,6 +119,13 @@ class Network:
         self._acts = [empty(self.backend, (batch_size, w), dtype) for w in widths]
         # deltas[i] holds dA for the input of layer i + 1 (hidden layers only).
         self._deltas = [empty(self.backend, (batch_size, w), dtype) for w in widths[:-1]]
+        # The pre-activations Z, kept only for activations whose backward needs them.
+        self._inputs = [
+            empty(self.backend, (batch_size, w), dtype) if act.needs_input else None
+            for act, w in zip(self.activations, widths)
+        ]
+        if self.dropout is not None:
+            self.dropout.allocate(batch_size, widths[:-1], dtype)
         if self._flat is not None:
             self._flat_grads = [xp.empty_like(a) for a in self._flat]
             self._coef_grads = _unpack(self._flat_grads[0], [W.shape for W in self.coefs], xp)
@@ -124,8 +147,9 @@ class Network:
         ----------
         X : array of shape (n, n_features)
         keep : bool, default=False
-            Write activations into the per-batch buffers (for a following
-            :meth:`loss_and_gradients`); otherwise allocate fresh arrays.
+            A training pass: write activations into the per-batch buffers (for a
+            following :meth:`loss_and_gradients`), keep what the backward pass needs,
+            and apply dropout; otherwise allocate fresh arrays, no dropout.
 
         Returns
         -------
@@ -133,19 +157,53 @@ class Network:
         """
         n = X.shape[0]
         mm, last = self.backend.matmul, len(self.coefs) - 1
-        A = X
-        acts = []
-        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            Z = mm(A, W, out=self._acts[i][:n, ...] if keep else None)
-            if i == last:
-                Z += b
-                A = Z
-            else:
-                A = self.activation.forward_with_bias(Z, b, self.xp)
-            acts.append(A)
+        D = X
         if keep:
-            self._current = acts
-        return A
+            self._current = []
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            if i == last:
+                Z = mm(D, W, out=self._acts[i][:n, ...] if keep else None)
+                Z += b
+                return Z
+            act = self.activations[i]
+            if not keep:
+                D = act.forward_with_bias(mm(D, W), b, self.xp)
+            elif act.needs_input:
+                D = self._hidden_from_input(i, mm(D, W, out=self._inputs[i][:n, ...]), b, n)
+            else:
+                D = self._hidden(i, mm(D, W, out=self._acts[i][:n, ...]), b, n)
+        return D  # pragma: no cover - the loop returns at the output layer
+
+    def _rate(self, i: int) -> float:
+        return 0.0 if self.dropout is None else self.dropout.rates[i]
+
+    def _hidden(self, i: int, Z: Any, b: Any, n: int) -> Any:
+        """Hidden layer ``i`` of a training pass, ``Z`` not kept: ``f(Z + b)`` and
+        dropout, fused where the activation has a kernel; returns what the next layer
+        sees."""
+        act, xp, rate = self.activations[i], self.xp, self._rate(i)
+        if rate:
+            U = self.dropout.draw(i, n)
+            A, M, D = act.forward_dropout(Z, b, U, rate, self.dropout.output(i, n), xp)
+        else:
+            A = D = act.forward_with_bias(Z, b, xp)
+            M = None
+        self._current.append((None, A, M, D))
+        return D
+
+    def _hidden_from_input(self, i: int, Z: Any, b: Any, n: int) -> Any:
+        """Hidden layer ``i`` of a training pass whose activation needs ``Z``: ``Z + b``
+        stays in its buffer, ``f`` works on a copy in the activation buffer."""
+        act, xp, rate = self.activations[i], self.xp, self._rate(i)
+        Z += b
+        A = act.forward(_copy_into(self._acts[i][:n, ...], Z, xp), xp)
+        M, D = None, A
+        if rate:
+            M, D = _dropout.apply_mask(
+                A, self.dropout.draw(i, n), rate, self.dropout.output(i, n), xp
+            )
+        self._current.append((Z, A, M, D))
+        return D
 
     def predict_proba(self, X: Any) -> Any:
         """Probabilities ``link(forward(X))`` for a dense batch.
@@ -202,7 +260,7 @@ class Network:
         coef_grads, intercept_grads = self._coef_grads, self._intercept_grads
         for i in range(len(self.coefs) - 1, -1, -1):
             W = self.coefs[i]
-            A_prev = X if i == 0 else self._current[i - 1]
+            A_prev = X if i == 0 else self._current[i - 1][3]
             coef_grads[i] = mm(A_prev.T, dZ, out=coef_grads[i])
             if reg:
                 if axpy is not None:
@@ -212,13 +270,21 @@ class Network:
             intercept_grads[i] = mm(self._ones[:n], dZ, out=intercept_grads[i])
             if i > 0:
                 dA = mm(dZ, W.T, out=self._deltas[i - 1][:n, ...])
-                dZ = self.activation.derivative(A_prev, dA, xp)
+                dZ = self._backward(i - 1, dA)
         if reg:
             sumsq = sum(_kernels.sumsq(W, xp) for W in self.coefs)
             loss = loss + (0.5 * reg) * sumsq
         if self._flat is not None:
             return loss, list(self._flat_grads)
         return loss, coef_grads + intercept_grads
+
+    def _backward(self, i: int, dA: Any) -> Any:
+        """dZ of hidden layer ``i`` from the gradient ``dA`` of what the next layer saw."""
+        Zin, A, M, _ = self._current[i]
+        act = self.activations[i]
+        if M is None:
+            return act.backward(Zin, A, dA, self.xp)
+        return act.backward_dropout(Zin, A, dA, M, self.xp)
 
     def train_step(
         self, X: Any, Y: Any, sample_weight: Any, sw_sum: float, optimizer: Any, state: dict
@@ -269,6 +335,14 @@ def empty(backend: Any, shape: tuple, dtype: Any) -> Any:
     array
     """
     return backend.empty(shape, dtype)
+
+
+def _copy_into(buf: Any, src: Any, xp: Any) -> Any:
+    """A copy of ``src``: into ``buf`` where ``xp`` takes ``out=``, else a new array."""
+    if getattr(xp, "__name__", "") in ("numpy", "cupy"):
+        buf[...] = src
+        return buf
+    return copy_array(src, xp)
 
 
 def _pack(arrays: list, xp: Any) -> Any:

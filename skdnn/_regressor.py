@@ -33,10 +33,13 @@ class DNNRegressor(RegressorMixin, BaseDNN):
     ----------
     hidden_layer_sizes : array-like of int or int, default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
-    activation : str or activation object, default="relu"
+    activation : str, activation object, or tuple of them, default="relu"
         Hidden-layer activation: ``"identity"``, ``"logistic"``, ``"tanh"``,
-        ``"relu"``, any name in :data:`skdnn.activations.registry`, or an object with
-        ``forward`` and ``derivative`` methods.
+        ``"relu"``, ``"leaky_relu"``, ``"gelu"``, ``"silu"`` (``"swish"``), ``"selu"``,
+        ``"mish"``, ``"softplus"``, any name in :data:`skdnn.activations.registry`, or
+        an object with ``forward`` and ``derivative`` methods (such as
+        ``skdnn.activations.LeakyReLU(negative_slope=0.1)``). A tuple (or list) gives
+        one per hidden layer; its length must match ``hidden_layer_sizes``.
     solver : str or optimizer object, default="adam"
         ``"adam"``, ``"sgd"``, ``"lbfgs"`` (full-batch L-BFGS-B from SciPy, good on
         small data sets), any name in :data:`skdnn.optimizers.registry`, or an object
@@ -101,6 +104,13 @@ class DNNRegressor(RegressorMixin, BaseDNN):
             default=None
         Training precision. None follows the input: float32 data trains in float32,
         anything else in float64.
+    dropout : float or tuple of float, default=0.0
+        Inverted dropout on the hidden layers while training: each hidden unit is
+        dropped with this probability (in [0, 1)) and the kept ones scaled by
+        ``1 / (1 - dropout)``; a tuple gives one rate per hidden layer. Never applied
+        at prediction nor in the early-stopping validation pass. The masks come from
+        ``random_state``. 0 (the default) trains exactly as without it. Not with
+        ``solver="lbfgs"``.
 
     Attributes
     ----------
@@ -189,6 +199,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         init="xavier",
         backend="numpy",
         dtype=None,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -217,6 +228,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         self.init = init
         self.backend = backend
         self.dtype = dtype
+        self.dropout = dropout
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

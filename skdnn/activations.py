@@ -1,8 +1,10 @@
 """Hidden-layer activation functions.
 
 :class:`Activation` is the protocol (documented there); :class:`Identity`,
-:class:`Logistic`, :class:`Tanh` and :class:`ReLU` are the built-ins. The registry
-instance is :data:`registry`; third-party activations register through the
+:class:`Logistic`, :class:`Tanh` and :class:`ReLU` are the built-ins defined here,
+:class:`LeakyReLU`, :class:`GELU`, :class:`SiLU` (also ``"swish"``), :class:`SELU`,
+:class:`Mish` and :class:`Softplus` those of :mod:`skdnn._more_activations`. The
+registry instance is :data:`registry`; third-party activations register through the
 entry-point group ``skdnn.activations``.
 """
 
@@ -11,10 +13,23 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from . import _kernels
+from . import _dropout, _kernels
 from ._registry import Registry
 
-__all__ = ["Activation", "Identity", "Logistic", "Tanh", "ReLU", "registry"]
+__all__ = [
+    "GELU",
+    "SELU",
+    "Activation",
+    "Identity",
+    "LeakyReLU",
+    "Logistic",
+    "Mish",
+    "ReLU",
+    "SiLU",
+    "Softplus",
+    "Tanh",
+    "registry",
+]
 
 
 class Activation(ABC):
@@ -22,15 +37,28 @@ class Activation(ABC):
 
     ``xp`` is always the backend's array namespace. Subclass it, or pass any object
     with ``forward`` and ``derivative`` methods (the registry then supplies
-    :meth:`forward_with_bias`).
+    :meth:`forward_with_bias`, :meth:`backward` and ``needs_input = False``).
+
+    The network calls :meth:`forward_with_bias` in the forward pass and
+    :meth:`backward` in the backward pass, for every hidden layer, unconditionally.
+    By default :meth:`backward` is :meth:`derivative`, written from the output
+    ``A = f(Z)`` so that ``Z`` need not be kept. An activation whose derivative is not
+    a clean function of its output (GELU, SiLU, Mish, Softplus) sets ``needs_input =
+    True`` and overrides :meth:`backward`, which then receives the pre-activation
+    ``Z``; the network keeps ``Z`` (in a buffer allocated once per fit) only for such
+    layers.
 
     Attributes
     ----------
     required : tuple of str
         The names a plugin must have: ``("forward", "derivative")``.
+    needs_input : bool, default=False
+        Whether :meth:`backward` needs the pre-activation ``Z``; when False it gets
+        ``Z=None``.
     """
 
     required: ClassVar[tuple[str, ...]] = ("forward", "derivative")
+    needs_input: ClassVar[bool] = False
 
     @abstractmethod
     def forward(self, Z: Any, xp: Any) -> Any:
@@ -66,6 +94,29 @@ class Activation(ABC):
         array of shape (n, k)
         """
 
+    def backward(self, Z: Any, A: Any, dA: Any, xp: Any) -> Any:
+        """The gradient with respect to ``Z``: by default :meth:`derivative` ``(A, dA)``.
+
+        The hook the network calls. Override it (with ``needs_input = True``) when the
+        derivative needs the pre-activation ``Z``.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k) or None
+            The pre-activation ``Z``, kept by the network when :attr:`needs_input`;
+            None otherwise. Not to be overwritten.
+        A : array of shape (n, k)
+            The output ``f(Z)``.
+        dA : array of shape (n, k)
+            The gradient with respect to ``A``. May be overwritten.
+        xp : module
+
+        Returns
+        -------
+        array of shape (n, k)
+        """
+        return self.derivative(A, dA, xp)
+
     def forward_with_bias(self, Z: Any, b: Any, xp: Any) -> Any:
         """Return ``f(Z + b)``: by default ``Z += b`` then :meth:`forward`.
 
@@ -85,6 +136,59 @@ class Activation(ABC):
         """
         Z += b
         return self.forward(Z, xp)
+
+    def forward_dropout(self, Z: Any, b: Any, U: Any, p: float, D: Any, xp: Any) -> tuple:
+        """``f(Z + b)`` and its inverted dropout, for a training pass.
+
+        By default :meth:`forward_with_bias`, then the mask ``M = (U >= p) / (1 - p)``
+        and ``D = f(Z + b) * M``; an activation with a fused kernel does it in one pass.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k)
+            Overwritten (by ``f(Z + b)`` where the namespace allows).
+        b : array of shape (k,)
+        U : array of shape (n, k)
+            Uniform draws in [0, 1); may be overwritten by the mask.
+        p : float
+            The drop rate, in [0, 1).
+        D : array of shape (n, k)
+            Buffer for the dropped output (written where the namespace allows).
+        xp : module
+
+        Returns
+        -------
+        A : array of shape (n, k)
+            ``f(Z + b)``, undropped (for the derivative).
+        M : array of shape (n, k)
+            The scaled mask.
+        D : array of shape (n, k)
+            ``A * M``: what the next layer sees.
+        """
+        A = self.forward_with_bias(Z, b, xp)
+        M, D = _dropout.apply_mask(A, U, p, D, xp)
+        return A, M, D
+
+    def backward_dropout(self, Z: Any, A: Any, dA: Any, M: Any, xp: Any) -> Any:
+        """:meth:`backward` of ``dA * M``: the gradient through the mask, then ``f``.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k) or None
+            As for :meth:`backward`.
+        A : array of shape (n, k)
+            The undropped output ``f(Z)``.
+        dA : array of shape (n, k)
+            The gradient with respect to the dropped output. May be overwritten.
+        M : array of shape (n, k)
+            The scaled mask of the forward pass.
+        xp : module
+
+        Returns
+        -------
+        array of shape (n, k)
+        """
+        return self.backward(Z, A, _dropout.unmask(dA, M, xp), xp)
 
 
 registry = Registry("activations", param="activation", base=Activation)
@@ -241,6 +345,50 @@ class ReLU(Activation):
             return Z
         return super().forward_with_bias(Z, b, xp)
 
+    def forward_dropout(self, Z: Any, b: Any, U: Any, p: float, D: Any, xp: Any) -> tuple:
+        """Bias, ``max(., 0)``, mask and scale in one pass where a fused kernel exists.
+
+        Parameters
+        ----------
+        Z : array of shape (n, k)
+            Overwritten by ``max(Z + b, 0)``.
+        b : array of shape (k,)
+        U : array of shape (n, k)
+            Uniform draws; overwritten by the scaled mask.
+        p : float
+        D : array of shape (n, k)
+        xp : module
+
+        Returns
+        -------
+        A, M, D : arrays of shape (n, k)
+        """
+        fused = _kernels.lookup(xp, "bias_relu_dropout")
+        if fused is not None and all(a.flags.c_contiguous for a in (Z, U, D)):
+            dtype = Z.dtype.type
+            fused(Z, b, U, dtype(p), dtype(1.0 / (1.0 - p)), D)
+            return Z, U, D
+        return super().forward_dropout(Z, b, U, p, D, xp)
+
+    def backward_dropout(self, Z: Any, A: Any, dA: Any, M: Any, xp: Any) -> Any:
+        """``dA * M where a > 0, else 0``, in one pass where a fused kernel exists.
+
+        Parameters
+        ----------
+        Z : None
+        A, dA, M : array of shape (n, k)
+        xp : module
+
+        Returns
+        -------
+        array of shape (n, k)
+        """
+        fused = _kernels.lookup(xp, "relu_mask_backward")
+        if fused is not None and all(a.flags.c_contiguous for a in (dA, A, M)):
+            fused(dA.reshape(-1), A.reshape(-1), M.reshape(-1))
+            return dA
+        return super().backward_dropout(Z, A, dA, M, xp)
+
     def derivative(self, A: Any, dA: Any, xp: Any) -> Any:
         """``f'(z) = 1 where a > 0, else 0``.
 
@@ -260,3 +408,6 @@ class ReLU(Activation):
         if _has_out(xp):
             return xp.multiply(dA, A > 0, out=dA)
         return xp.where(A > 0, dA, xp.zeros_like(dA))
+
+
+from ._more_activations import GELU, SELU, LeakyReLU, Mish, SiLU, Softplus  # noqa: E402

@@ -211,6 +211,41 @@ class Backend(ABC):
         """
         return False
 
+    def random_generator(self, seed: int) -> Any:
+        """A random generator for :meth:`uniform`; by default a host NumPy ``Generator``.
+
+        A device backend returns one that draws on the device.
+
+        Parameters
+        ----------
+        seed : int
+            Drawn from the fit's host random stream, so a seed gives the same draws.
+
+        Returns
+        -------
+        object
+        """
+        return np.random.default_rng(seed)
+
+    def uniform(self, generator: Any, shape: tuple, dtype: Any, out: Any = None) -> Any:
+        """Uniform draws in [0, 1) (dropout masks); by default on the host, then copied.
+
+        Parameters
+        ----------
+        generator : object
+            From :meth:`random_generator`.
+        shape : tuple of int
+        dtype : dtype of the namespace
+        out : array, optional
+            A buffer the draws may be written into.
+
+        Returns
+        -------
+        array of shape ``shape``
+        """
+        host = np.dtype(str(dtype).rsplit(".", 1)[-1])
+        return self.asarray(generator.random(shape, dtype=host), dtype)
+
 
 registry = Registry("backends", param="backend", base=Backend)
 
@@ -296,6 +331,24 @@ class NumpyBackend(Backend):
         ndarray
         """
         return np.matmul(a, b, out=out)
+
+    def uniform(
+        self, generator: np.random.Generator, shape: tuple, dtype: Any, out: Any = None
+    ) -> np.ndarray:
+        """Uniform draws in [0, 1), written into ``out`` when given (no allocation).
+
+        Parameters
+        ----------
+        generator : numpy.random.Generator
+        shape : tuple of int
+        dtype : dtype
+        out : ndarray, optional
+
+        Returns
+        -------
+        ndarray
+        """
+        return generator.random(shape, dtype=dtype, out=out)
 
 
 @registry.register("cupy")
@@ -430,6 +483,35 @@ class CupyBackend(Backend):
         cupy.ndarray
         """
         return self.xp.matmul(a, b, out=out)
+
+    def random_generator(self, seed: int) -> Any:
+        """A CuPy generator, drawing on the device.
+
+        Parameters
+        ----------
+        seed : int
+
+        Returns
+        -------
+        cupy.random.Generator
+        """
+        return self.xp.random.default_rng(seed)
+
+    def uniform(self, generator: Any, shape: tuple, dtype: Any, out: Any = None) -> Any:
+        """Uniform draws in [0, 1) on the device, into ``out`` when given.
+
+        Parameters
+        ----------
+        generator : cupy.random.Generator
+        shape : tuple of int
+        dtype : dtype
+        out : cupy.ndarray, optional
+
+        Returns
+        -------
+        cupy.ndarray
+        """
+        return generator.random(shape, dtype=dtype, out=out)
 
 
 # The array API backends live in their own module (this one would grow past a sitting);

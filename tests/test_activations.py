@@ -7,13 +7,27 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from skdnn.activations import Activation, registry
+from skdnn.activations import GELU, Activation, LeakyReLU, SiLU, registry
+
+SELU_A, SELU_L = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _softplus(z):
+    return np.logaddexp(0.0, z)
+
 
 REFERENCE = {
     "identity": lambda z: z,
     "logistic": expit,
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "gelu": lambda z: 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3))),
+    "silu": lambda z: z * expit(z),
+    "swish": lambda z: z * expit(z),
+    "selu": lambda z: SELU_L * np.where(z > 0, z, SELU_A * np.expm1(np.minimum(z, 0))),
+    "mish": lambda z: z * np.tanh(_softplus(z)),
+    "softplus": _softplus,
 }
 
 NAMES = sorted(REFERENCE)
@@ -40,7 +54,14 @@ def test_forward_large_magnitudes(name):
         A = forward(name, Z)
     assert np.all(np.isfinite(A))
     # (1 + tanh(z / 2)) / 2 is exact to absolute, not relative, precision near 0.
-    assert_allclose(A, REFERENCE[name](Z), rtol=1e-12, atol=1e-15)
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = REFERENCE[name](Z)
+    finite = np.isfinite(expected)  # the textbook gelu overflows in z**3 at 1e4
+    assert_allclose(A[finite], expected[finite], rtol=1e-12, atol=1e-15)
+    dA = np.ones_like(Z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.all(np.isfinite(_gradient(registry.resolve(name), Z, dA)))
 
 
 def test_saturation_values():
@@ -50,16 +71,21 @@ def test_saturation_values():
     assert_allclose(forward("tanh", Z), [[-1.0, 1.0]], atol=0)
 
 
+def _gradient(act, Z, dA):
+    """The network's call: backward(Z or None, A, dA), Z kept only when needed."""
+    A = act.forward(Z.copy(), np)
+    return act.backward(Z.copy() if act.needs_input else None, A.copy(), dA.copy(), np)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_derivative_matches_finite_differences(name):
-    """derivative(A, dA) equals dA * (f(z + h) - f(z - h)) / 2h."""
+    """backward(Z, A, dA) equals dA * (f(z + h) - f(z - h)) / 2h."""
     rng = np.random.RandomState(1)
     Z = rng.uniform(-3, 3, (6, 4))
     Z[np.abs(Z) < 0.1] += 0.5  # keep away from relu's kink
     dA = rng.standard_normal(Z.shape)
     act = registry.resolve(name)
-    A = act.forward(Z.copy(), np)
-    grad = act.derivative(A.copy(), dA.copy(), np)
+    grad = _gradient(act, Z, dA)
     h = 1e-5
     numeric = dA * (forward(name, Z + h) - forward(name, Z - h)) / (2 * h)
     assert_allclose(grad, numeric, rtol=1e-6, atol=1e-12)
@@ -73,7 +99,7 @@ def test_dtype_preserved(name, dtype):
     act = registry.resolve(name)
     A = act.forward(Z.copy(), np)
     assert A.dtype == dtype
-    assert act.derivative(A.copy(), np.ones_like(Z), np).dtype == dtype
+    assert _gradient(act, Z, np.ones_like(Z)).dtype == dtype
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -97,3 +123,82 @@ def test_activation_base_requires_forward_and_derivative():
     with pytest.raises(TypeError, match="derivative"):
         Half()
     assert registry.required == ("forward", "derivative")
+
+
+@pytest.mark.parametrize(
+    "name, needs_input",
+    [("relu", False), ("leaky_relu", False), ("selu", False), ("tanh", False),
+     ("gelu", True), ("silu", True), ("mish", True), ("softplus", True)],
+)  # fmt: skip
+def test_needs_input_declared(name, needs_input):
+    """Activations whose derivative is not written from the output declare it."""
+    act = registry.resolve(name)
+    assert act.needs_input is needs_input
+    if needs_input:
+        with pytest.raises(TypeError, match="needs the pre-activation Z"):
+            act.derivative(np.ones((1, 1)), np.ones((1, 1)), np)
+
+
+def test_swish_is_silu_and_leaky_slope_is_a_parameter():
+    assert type(registry.resolve("swish")) is SiLU is type(registry.resolve("silu"))
+    assert registry.resolve("leaky_relu").negative_slope == 0.01
+    act = LeakyReLU(negative_slope=0.2)
+    Z = np.array([[-2.0, 3.0]])
+    assert_allclose(act.forward(Z.copy(), np), [[-0.4, 3.0]])
+    assert_allclose(act.backward(None, act.forward(Z.copy(), np), np.ones_like(Z), np), [[0.2, 1]])
+    with pytest.raises(ValueError, match="negative_slope"):
+        LeakyReLU(negative_slope=-1.0)
+
+
+def test_gelu_is_the_tanh_approximation():
+    """Within 1e-3 of the exact z * Phi(z), and not equal to it."""
+    from scipy.special import ndtr
+
+    Z = np.linspace(-5, 5, 101)[None, :]
+    A = GELU().forward(Z.copy(), np)
+    exact = Z * ndtr(Z)
+    assert np.max(np.abs(A - exact)) < 1e-3
+    assert np.max(np.abs(A - exact)) > 1e-5
+
+
+class OldStyle:
+    """A third-party activation written to the protocol before backward existed."""
+
+    def forward(self, Z, xp):
+        return Z * Z
+
+    def derivative(self, A, dA, xp):
+        return dA * 2 * xp.sqrt(A)
+
+
+def test_old_protocol_activation_gets_backward_and_dropout_hooks():
+    act = registry.resolve(OldStyle())
+    assert act.needs_input is False
+    Z = np.array([[1.0, 2.0]])
+    A = act.forward(Z.copy(), np)
+    assert_allclose(act.backward(None, A, np.ones_like(Z), np), 2 * Z)
+    U = np.array([[0.1, 0.9]])
+    A2, M, D = act.forward_dropout(Z.copy(), np.zeros(2), U.copy(), 0.5, np.empty_like(Z), np)
+    assert_allclose(M, [[0.0, 2.0]])
+    assert_allclose(D, A * M)
+    assert_allclose(act.backward_dropout(None, A2, np.ones_like(Z), M, np), 2 * Z * M)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_relu_dropout_hooks_match_the_default(fused, monkeypatch):
+    """ReLU's fused dropout kernels (Numba) against the base class's array operations."""
+    from skdnn import _kernels
+    from skdnn.activations import ReLU
+
+    monkeypatch.setattr(_kernels, "ENABLED", fused)
+    rng = np.random.RandomState(3)
+    Z, dA, U = rng.standard_normal((5, 4)), rng.standard_normal((5, 4)), rng.uniform(size=(5, 4))
+    b = rng.standard_normal(4)
+    relu = ReLU()
+    A, M, D = relu.forward_dropout(Z.copy(), b, U.copy(), 0.3, np.empty_like(Z), np)
+    A_ref = np.maximum(Z + b, 0)
+    M_ref = (U >= 0.3) / 0.7
+    assert_allclose(A, A_ref)
+    assert_allclose(M, M_ref)
+    assert_allclose(D, A_ref * M_ref)
+    assert_allclose(relu.backward_dropout(None, A, dA.copy(), M, np), dA * M_ref * (A_ref > 0))

@@ -276,6 +276,9 @@ BAD_PARAMS = [
     ("dtype", "float16", ValueError),
     ("dtype", np.int32, ValueError),
     ("dtype", np.dtype("float16"), ValueError),
+    ("dropout", -0.1, ValueError),
+    ("dropout", 1.0, ValueError),
+    ("dropout", "half", TypeError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.
@@ -288,7 +291,13 @@ BAD_RESOLVED_PARAMS = [
      r"hidden_layer_sizes must contain positive integers, got \(True,\)"),
     ("loss", "hinge", ValueError, "Unknown loss 'hinge'. Valid names are: 'cross_entropy'"),
     ("init", "orthogonal", ValueError, "Unknown init 'orthogonal'. Valid names are: 'gaussian'"),
-    ("activation", "swish", ValueError, "Unknown activation 'swish'. Valid names are:"),
+    ("activation", "swoosh", ValueError, "Unknown activation 'swoosh'. Valid names are:"),
+    ("activation", ("relu", "tanh", "gelu"), ValueError,
+     r"activation=\('relu', 'tanh', 'gelu'\) has 3 entries but hidden_layer_sizes="),
+    ("dropout", (0.1, 0.2, 0.3), ValueError,
+     r"dropout=\(0.1, 0.2, 0.3\) has 3 entries but hidden_layer_sizes="),
+    ("dropout", (1.5,), ValueError, r"dropout=\(1.5,\): every rate must be a number in \[0, 1\)"),
+    ("dropout", [-0.5], ValueError, r"dropout=\[-0.5\]: every rate must be a number in \[0, 1\)"),
     ("solver", "newton", ValueError, "Unknown solver 'newton'. Valid names are: 'adam', 'lbfgs'"),
     ("backend", "jax", ValueError, "Unknown backend 'jax'. Valid names are: .*'numpy'"),
 ]

@@ -387,7 +387,11 @@ def test_bad_sample_weights(blobs):
     [
         ("loss", "hinge", "Unknown loss 'hinge'.*'cross_entropy', 'mse'"),
         ("init", "orthogonal", "Unknown init 'orthogonal'.*'gaussian', 'he', 'xavier'"),
-        ("activation", "swish", "Unknown activation 'swish'.*'identity', 'logistic'"),
+        (
+            "activation",
+            "swoosh",
+            "Unknown activation 'swoosh'.*'identity', 'leaky_relu', 'logistic'",
+        ),
         ("solver", "newton", "Unknown solver 'newton'.*'adam', 'lbfgs', 'sgd'"),
         ("backend", "jax", "Unknown backend 'jax'.*'cupy', 'numpy'"),
         ("hidden_layer_sizes", (10, 0), "hidden_layer_sizes must contain positive integers"),

@@ -40,6 +40,8 @@ LAYOUTS = {
     "skdnn_sgd": [(1, "s", "s", "s", "s", 1, 1)],
     "skdnn_bias_relu": [(2, 2)],
     "skdnn_relu_backward": [(2, 2)],
+    "skdnn_bias_relu_dropout": [(2, "s", "s", 2, 2, 2)],
+    "skdnn_relu_mask_backward": [(2, 2, 2)],
     "skdnn_ce_logistic": [(2, "s", "s", 2, 2), (2, 2, "s", 2, 2)],
     "skdnn_softmax_exp": [(2, 2, "s", 2)],
     "skdnn_softmax_grad": [(2, 2, 2, 2, "s", 2, 2), (2, 2, 2, 2, 2, 2, 2)],
@@ -230,6 +232,42 @@ def test_relu_kernels(cp, plain, dtype):
     assert type(A) is cp.ndarray
     assert_allclose(cp.asnumpy(A), A_ref, rtol=0, atol=0)
     assert_allclose(cp.asnumpy(dZ), dZ_ref, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_dropout_kernels(cp, plain, dtype):
+    rng = np.random.RandomState(0)
+    Z, dA = (rng.standard_normal((6, 4)).astype(dtype) for _ in range(2))
+    U = rng.uniform(size=(6, 4)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    relu = activations.ReLU()
+    A_ref, M_ref, D_ref = relu.forward_dropout(Z.copy(), b, U.copy(), 0.25, np.empty_like(Z), np)
+    dZ_ref = relu.backward_dropout(None, A_ref, dA.copy(), M_ref, np)
+    A, M, D = relu.forward_dropout(
+        cp.asarray(Z), cp.asarray(b), cp.asarray(U), 0.25, cp.empty(Z.shape, dtype), cp
+    )
+    dZ = relu.backward_dropout(None, A, cp.asarray(dA), M, cp)
+    assert type(D) is cp.ndarray and D.dtype == dtype
+    for got, ref in [(A, A_ref), (M, M_ref), (D, D_ref), (dZ, dZ_ref)]:
+        assert_allclose(cp.asnumpy(got), ref, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_cupy_dropout_fit_is_deterministic_and_unmasked_at_predict(cp, activation):
+    X, y = make_classification(120, 6, n_informative=4, n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    params = dict(
+        hidden_layer_sizes=(8, 8), max_iter=4, batch_size=32, random_state=0, dropout=0.3,
+        activation=activation, backend="cupy",
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a, b = DNNClassifier(**params).fit(X, y), DNNClassifier(**params).fit(X, y)
+        off = DNNClassifier(**{**params, "dropout": 0.0}).fit(X, y)
+    for u, v in zip(a.coefs_, b.coefs_):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a.coefs_[0], off.coefs_[0])
+    np.testing.assert_array_equal(a.predict_proba(X), a.predict_proba(X))
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-5), (np.float64, 1e-12)])

@@ -151,7 +151,7 @@ def test_flat_parameter_buffers_train_like_separate_arrays(name):
         net = Network(
             base.coefs,
             base.intercepts,
-            base.activation,
+            base.activations,
             base.loss,
             "softmax",
             backends.NumpyBackend(),

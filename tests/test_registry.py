@@ -432,8 +432,21 @@ def test_complete_object_is_not_wrapped():
     """An object that has every optional hook already is returned itself."""
 
     class Complete(LooseActivation):
+        needs_input = False
+
         def forward_with_bias(self, Z, b, xp):
             return self.forward(Z + b, xp)
+
+        def backward(self, Z, A, dA, xp):
+            return self.derivative(A, dA, xp)
+
+        def forward_dropout(self, Z, b, U, p, D, xp):
+            A = self.forward_with_bias(Z, b, xp)
+            M = (U >= p) / (1 - p)
+            return A, M, A * M
+
+        def backward_dropout(self, Z, A, dA, M, xp):
+            return self.backward(Z, A, dA * M, xp)
 
     act = Complete()
     assert skdnn.activations.registry.resolve(act) is act

@@ -272,7 +272,7 @@ HOST_INPUT = {
 OTHER = (
     "asnumpy", "bool_", "cuda", "dtype", "ElementwiseKernel", "finfo", "float16",
     "float32", "float64", "iinfo", "int32", "int64", "intp", "ndarray", "newaxis",
-    "uint8",
+    "random", "uint8",
 )  # fmt: skip
 
 bool_, dtype, finfo, iinfo, newaxis = np.bool_, np.dtype, np.finfo, np.iinfo, np.newaxis
@@ -352,6 +352,30 @@ class _Runtime:
 
 
 cuda = types.SimpleNamespace(runtime=_Runtime())
+
+
+class _Generator:
+    """``cupy.random.Generator``: draws "on the device" (no host traffic counted).
+
+    Only ``random(size, dtype, out)``, the one method skdnn calls; the stream is
+    NumPy's PCG64, not CuPy's XORWOW, so the draws differ from a real GPU's.
+    """
+
+    def __init__(self, seed):
+        self._rng = np.random.default_rng(seed)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        if out is not None and not isinstance(out, ndarray):
+            raise TypeError("out must be a cupy.ndarray")
+        values = self._rng.random(size, dtype=dtype)
+        if out is None:
+            return ndarray(values)
+        _down(out)[...] = values
+        return out
+
+
+#: ``cupy.random``: ``default_rng`` only.
+random = types.SimpleNamespace(default_rng=_Generator)
 
 # ------------------------------------------------------------- elementwise kernels
 
