@@ -276,6 +276,8 @@ BAD_PARAMS = [
     ("dtype", "float16", ValueError),
     ("dtype", np.int32, ValueError),
     ("dtype", np.dtype("float16"), ValueError),
+    ("validation_scoring", "acuracy", ValueError),
+    ("validation_scoring", 5, TypeError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.
