@@ -71,6 +71,7 @@ class ValidationMonitor:
 
     def __init__(self, est: Any, Xd: Any, data: Any, val_idx: np.ndarray, backend: Any) -> None:
         self.est, self.Xd, self.data, self.val_idx = est, Xd, data, val_idx
+        self.backend = backend
         self.y = data.y[val_idx]
         sw = None if data.sw is None else data.sw[val_idx]
         # Held-out rows that all weigh zero are weighed equally (as the scores always were).
@@ -150,8 +151,8 @@ class ValidationMonitor:
         """The held-out rows of X as the fit got them (host, sparse or the backend's)."""
         data = self.data
         if data.native:
-            backend = self.est._backend_plugin()
-            return backend.take_rows(data.X, backend.asarray(self.val_idx, np.int64))
+            idx = self.backend.asarray(self.val_idx, np.int64)
+            return self.backend.take_rows(data.X, idx)
         return _safe_indexing(data.X, self.val_idx)
 
 
