@@ -5,7 +5,8 @@ the fitted attributes, and the forward pass at predict time.
 (:data:`FRESH`, :data:`WARM`, :data:`RESUME`): each says what a call keeps from the
 fitted model, and all of them then run the same loop (:mod:`skdnn._training`). A
 subclass supplies the target handling (:meth:`BaseDNN._targets`), the output
-transform and the validation score.
+transform and the validation score (the early-stopping monitor is
+:mod:`skdnn._scoring`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,20 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _lbfgs, backends, initializers, losses, optimizers
-from ._batching import TrainingRows, chunks, take, to_backend
+from ._batching import TrainingRows, to_backend
 from ._dropout import Dropout
 from ._events import Announcer, Listener, VerbosePrinter
 from ._inference import WeightCache, fitted_network, forward_chunks
 from ._layers import dropout_rates, hidden_activations
 from ._network import Network
+from ._scoring import ValidationMonitor, same_monitor
 from ._training import FitState, History, Settings, Trainer
 from ._utils import copy_array, shapes, tree_map, warn
 from ._validation import (
@@ -94,8 +97,9 @@ class BaseDNN(BaseEstimator):
 
     Not meant to be used directly. A subclass sets ``_task`` (``"classification"`` or
     ``"regression"``: the losses it accepts) and supplies ``_targets`` (check and
-    encode ``y``), ``_transform`` (raw outputs to predictions) and ``_score_outputs``
-    (the early-stopping score).
+    encode ``y``), ``_transform`` (raw outputs to predictions), ``_score_outputs``
+    (the default early-stopping score) and ``_held_out_responses`` (what a
+    scikit-learn scorer gets from the held-out outputs, see :mod:`skdnn._scoring`).
     """
 
     _task = "classification"
@@ -137,6 +141,7 @@ class BaseDNN(BaseEstimator):
             None,
         ],
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "validation_scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
     }
 
     # ------------------------------------------------------------ three ways in
@@ -174,9 +179,13 @@ class BaseDNN(BaseEstimator):
             rows = TrainingRows(Xd, Yd, data.sw, train_idx, plugins.backend)
             batch_size = rows.n_train if full_batch else self._batch_size(rows.n_train)
             state.net.allocate(batch_size)
-            score = self._scorer(Xd, data, val_idx) if early_stopping else None
+            monitor = (
+                ValidationMonitor(self, Xd, data, val_idx, plugins.backend)
+                if early_stopping
+                else None
+            )
             trainer = Trainer(
-                state, rows, self._settings(batch_size), score, Announcer(self._listeners())
+                state, rows, self._settings(batch_size), monitor, Announcer(self._listeners())
             )
             n_val = 0 if val_idx is None else len(val_idx)
             end = trainer.run(1 if start.incremental else self.max_iter, start.name, n_val)
@@ -307,6 +316,9 @@ class BaseDNN(BaseEstimator):
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
             history = History.continued(self, early_stopping)
+            monitor = getattr(self, "_validation_monitor", None)
+            if not same_monitor(monitor, self.validation_scoring):
+                history.forget_best()  # the earlier best was another measure
             if early_stopping and np.isfinite(history.best_score):
                 # The fitted weights are the best of the earlier calls (restored then).
                 history.best_params = (
@@ -383,23 +395,6 @@ class BaseDNN(BaseEstimator):
             )
         return train_idx, val_idx
 
-    def _scorer(self, Xd, data: TrainingData, val_idx: np.ndarray):
-        """``score(net)``: the validation score of the network on the held-out rows."""
-        y_val = data.y[val_idx]
-        sw_val = None if data.sw is None else data.sw[val_idx]
-        transform = self._transform(data.fitted)
-
-        def score(net: Network) -> float:
-            backend = net.backend
-            parts = []
-            for rows in chunks(len(val_idx), 4096):
-                idx = val_idx[rows]
-                raw = net.forward(take(backend, Xd, idx, backend.asarray(idx, np.int64)))
-                parts.append(backend.to_numpy(transform(raw, net.xp)))
-            return self._score_outputs(np.concatenate(parts, axis=0), y_val, sw_val, data.fitted)
-
-        return score
-
     def _batch_size(self, n_train: int) -> int:
         if self.batch_size == "auto":
             return min(200, n_train)
@@ -436,6 +431,8 @@ class BaseDNN(BaseEstimator):
         self.best_loss_ = None if early_stopping else history.best_loss
         self.validation_scores_ = history.validation_scores if early_stopping else None
         self.best_validation_score_ = history.best_score if early_stopping else None
+        self.validation_loss_curve_ = history.validation_losses if early_stopping else None
+        self._validation_monitor = self.validation_scoring
         self.t_ = history.t
         self.n_iter_ = n_iter
         self._no_improvement_count = history.no_improvement

@@ -76,7 +76,8 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         Use Nesterov's momentum with ``solver="sgd"``.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data, stop
-        when its accuracy stops improving, and keep the weights of the best epoch.
+        when its score (``validation_scoring``: accuracy by default) stops
+        improving, and keep the weights of the best epoch.
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
     beta_1 : float, default=0.9
@@ -119,6 +120,23 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         at prediction nor in the early-stopping validation pass. The masks come from
         ``random_state``. 0 (the default) trains exactly as without it. Not with
         ``solver="lbfgs"``.
+    validation_scoring : None, "loss", str or callable, default=None
+        What early stopping follows on the held-out rows (with
+        ``early_stopping=True``; ignored otherwise). None: the accuracy. ``"loss"``:
+        the validation loss (the ``loss`` plugin's weighted mean over the held-out
+        rows, without the L2 penalty). Lower is better, so the score is *minus* the
+        loss, as in scikit-learn's ``"neg_..."`` scorers: ``validation_scores_`` and
+        ``best_validation_score_`` then hold the negated loss, and higher is better
+        everywhere. A scikit-learn scorer name (any of
+        ``sklearn.metrics.get_scorer_names()``, e.g. ``"neg_log_loss"``, ``"roc_auc"``,
+        ``"f1_macro"``) or a callable
+        ``scorer(estimator, X, y) -> float`` (higher is better) is called with a
+        frozen view of the network being trained, which answers ``predict``, ``predict_proba`` and
+        ``predict_log_proba`` for the
+        held-out rows from the outputs already computed (nothing is refitted), and
+        with the held-out ``X`` and ``y``; a named scorer also gets the held-out
+        sample weights. The stopping rule, ``best_validation_score_`` and the
+        weights kept at the end all follow this score.
 
     Attributes
     ----------
@@ -137,9 +155,15 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     best_loss_ : float or None
         Lowest training loss reached (None with ``early_stopping=True``).
     validation_scores_ : list of float or None
-        Validation accuracy of every epoch with ``early_stopping=True``.
+        Validation score of every epoch with ``early_stopping=True`` (the
+        accuracy by default; see ``validation_scoring``), else None.
     best_validation_score_ : float or None
-        Best validation accuracy with ``early_stopping=True``.
+        Best validation score with ``early_stopping=True``, else None.
+    validation_loss_curve_ : list of float or None
+        With ``early_stopping=True``, the loss of the held-out rows at every epoch
+        (the ``loss`` plugin, weighted by their sample weights, without the L2
+        penalty that ``loss_curve_`` includes), as long as ``validation_scores_``
+        and continued with it across warm starts; else None.
     t_ : int
         Number of training samples seen, over every call (``"lbfgs"`` adds none).
     n_iter_ : int
@@ -225,6 +249,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         class_weight=None,
         dtype=None,
         dropout=0.0,
+        validation_scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -255,6 +280,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.class_weight = class_weight
         self.dtype = dtype
         self.dropout = dropout
+        self.validation_scoring = validation_scoring
 
     # ------------------------------------------------------------------ fit API
 
@@ -397,6 +423,16 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         if sample_weight is not None and sample_weight.sum() > 0:
             return float(np.average(correct, weights=sample_weight))
         return float(np.mean(correct))
+
+    def _held_out_responses(self, P, raw, fitted: dict) -> dict:
+        """What a scorer's view of the held-out rows answers (see ``skdnn._scoring``),
+        from their probabilities ``P`` and host raw outputs ``raw``."""
+        classes, multilabel = fitted["classes_"], fitted["_multilabel"]
+        return {
+            "predict": lambda: labels(P, classes, multilabel, np),
+            "predict_proba": lambda: P,
+            "predict_log_proba": lambda: self._transform(fitted, log=True)(raw, np),
+        }
 
     # ------------------------------------------------------------ targets
 

@@ -10,9 +10,11 @@ event         what it carries
 fit begins    :class:`FitBegin`: how the call started (``"fit"``, ``"warm_start"``,
               ``"partial_fit"``), rows for training and validation, epochs allowed
 epoch ends    :class:`EpochEnd`: epoch number in this call, training loss, validation
-              score (None without early stopping), seconds, samples seen in all, and a
-              ``weights()`` accessor for the current parameters as NumPy arrays. A
-              listener returning True asks the loop to stop after this epoch.
+              score (None without early stopping), seconds, samples seen in all, a
+              ``weights()`` accessor for the current parameters as NumPy arrays, and
+              the validation loss (the held-out rows' weighted mean loss without the
+              L2 penalty; None without early stopping). A listener returning True
+              asks the loop to stop after this epoch.
 fit ends      :class:`FitEnd`: epochs run, the last loss, and why it ended
               (``"converged"``, ``"max_iter"``, ``"partial_fit"``, ``"interrupted"`` or
               ``"listener"``), and a sentence saying so where the stopping rule or a
@@ -48,6 +50,7 @@ class EpochEnd:
     seconds: float
     n_samples_seen: int
     weights: Callable[[], tuple[list, list]] = field(repr=False, compare=False)
+    validation_loss: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class VerbosePrinter(Listener):
         msg = f"Iteration {event.epoch}, loss = {event.loss:.8f}"
         if event.validation_score is not None:
             msg += f", validation score = {event.validation_score:.6f}"
+        if event.validation_loss is not None:
+            msg += f", validation loss = {event.validation_loss:.8f}"
         print(f"{msg}, time = {event.seconds:.2f}s")
 
     def fit_end(self, event: FitEnd) -> None:

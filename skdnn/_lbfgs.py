@@ -15,8 +15,8 @@ crosses back once: nothing else moves between host and device.
 
 What ``MLPClassifier(solver="lbfgs")`` does, this does: ``n_iter_`` is
 ``min(nit, max_iter)``, ``loss_`` the final loss, ``t_`` is not advanced, there is no
-``loss_curve_``, ``best_loss_``, ``validation_scores_`` or ``best_validation_score_``,
-``early_stopping``, ``batch_size`` and ``shuffle`` are ignored, and the
+``loss_curve_``, ``best_loss_``, ``validation_scores_``, ``best_validation_score_`` or
+``validation_loss_curve_``, ``early_stopping``, ``batch_size`` and ``shuffle`` are ignored, and the
 ``ConvergenceWarning`` is scikit-learn's own (``_check_optimize_result``).
 """
 
@@ -34,7 +34,13 @@ from ._batching import HostRows
 from ._events import EpochEnd, FitEnd
 
 #: The attributes of the epoch loop that ``MLPClassifier``'s lbfgs never sets.
-EPOCH_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_")
+EPOCH_ATTRIBUTES = (
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "validation_loss_curve_",
+)
 
 
 class FullBatchObjective:

@@ -71,8 +71,9 @@ class DNNRegressor(RegressorMixin, BaseDNN):
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with ``solver="sgd"``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when its R² stops
-        improving, and keep the weights of the best epoch.
+        Hold out ``validation_fraction`` of the training data, stop when its score
+        (``validation_scoring``: R² by default) stops improving, and keep the weights
+        of the best epoch.
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
     beta_1 : float, default=0.9
@@ -111,6 +112,22 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         at prediction nor in the early-stopping validation pass. The masks come from
         ``random_state``. 0 (the default) trains exactly as without it. Not with
         ``solver="lbfgs"``.
+    validation_scoring : None, "loss", str or callable, default=None
+        What early stopping follows on the held-out rows (with
+        ``early_stopping=True``; ignored otherwise). None: R². ``"loss"``:
+        the validation loss (the ``loss`` plugin's weighted mean over the held-out
+        rows, without the L2 penalty). Lower is better, so the score is *minus* the
+        loss, as in scikit-learn's ``"neg_..."`` scorers: ``validation_scores_`` and
+        ``best_validation_score_`` then hold the negated loss, and higher is better
+        everywhere. A scikit-learn scorer name (any of
+        ``sklearn.metrics.get_scorer_names()``, e.g. ``"neg_mean_absolute_error"``,
+        ``"neg_mean_squared_error"``) or a callable
+        ``scorer(estimator, X, y) -> float`` (higher is better) is called with a
+        frozen view of the network being trained, which answers ``predict`` for the
+        held-out rows from the outputs already computed (nothing is refitted), and
+        with the held-out ``X`` and ``y``; a named scorer also gets the held-out
+        sample weights. The stopping rule, ``best_validation_score_`` and the
+        weights kept at the end all follow this score.
 
     Attributes
     ----------
@@ -126,9 +143,15 @@ class DNNRegressor(RegressorMixin, BaseDNN):
     best_loss_ : float or None
         Lowest training loss reached (None with ``early_stopping=True``).
     validation_scores_ : list of float or None
-        Validation R² of every epoch with ``early_stopping=True``.
+        Validation score of every epoch with ``early_stopping=True`` (R² by
+        default; see ``validation_scoring``), else None.
     best_validation_score_ : float or None
-        Best validation R² with ``early_stopping=True``.
+        Best validation score with ``early_stopping=True``, else None.
+    validation_loss_curve_ : list of float or None
+        With ``early_stopping=True``, the loss of the held-out rows at every epoch
+        (the ``loss`` plugin, weighted by their sample weights, without the L2
+        penalty that ``loss_curve_`` includes), as long as ``validation_scores_``
+        and continued with it across warm starts; else None.
     t_ : int
         Number of training samples seen, over every call (``"lbfgs"`` adds none).
     n_iter_ : int
@@ -200,6 +223,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         backend="numpy",
         dtype=None,
         dropout=0.0,
+        validation_scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -229,6 +253,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         self.backend = backend
         self.dtype = dtype
         self.dropout = dropout
+        self.validation_scoring = validation_scoring
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -321,6 +346,11 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         if sample_weight is not None and not sample_weight.sum() > 0:
             sample_weight = None
         return float(r2_score(y, pred, sample_weight=sample_weight))
+
+    def _held_out_responses(self, P, raw, fitted: dict) -> dict:
+        """What a scorer's view of the held-out rows answers (see ``skdnn._scoring``),
+        from their predictions ``P``."""
+        return {"predict": lambda: P[:, 0] if fitted["n_outputs_"] == 1 else P}
 
     # ------------------------------------------------------------ targets
 

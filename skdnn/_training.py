@@ -34,7 +34,9 @@ from ._utils import all_finite, copy_array, warn
 class History:
     """Loss curve, validation scores and the stopping counters, across calls.
 
-    ``validation_scores`` is None without early stopping; ``best_params`` holds copies
+    ``validation_scores`` and ``validation_losses`` (the loss of the held-out rows,
+    without the L2 penalty) are None without early stopping, and always equally long
+    with it; ``best_params`` holds copies
     of the parameters of the best validation epoch (the network's own when the best
     score was reached in an earlier call, which ended with those weights restored).
     """
@@ -42,6 +44,7 @@ class History:
     def __init__(self, early_stopping: bool) -> None:
         self.loss_curve: list[float] = []
         self.validation_scores: list[float] | None = [] if early_stopping else None
+        self.validation_losses: list[float] | None = [] if early_stopping else None
         self.best_loss = np.inf
         self.best_score = -np.inf
         self.best_params: tuple[list, list] | None = None
@@ -58,12 +61,18 @@ class History:
             h.best_loss = est.best_loss_
         if early_stopping and getattr(est, "validation_scores_", None) is not None:
             h.validation_scores = list(est.validation_scores_)
+            losses = getattr(est, "validation_loss_curve_", None)  # None: fitted before it
+            h.validation_losses = (
+                [float("nan")] * len(h.validation_scores) if losses is None else list(losses)
+            )
             h.best_score = est.best_validation_score_
         h.no_improvement = est._no_improvement_count
         h.t = est.t_
         return h
 
-    def count(self, loss: float, score: float | None, tol: float) -> bool:
+    def count(
+        self, loss: float, score: float | None, tol: float, validation_loss: float | None = None
+    ) -> bool:
         """Count an epoch against the stopping rule; returns whether it was the best
         validation epoch so far."""
         if score is None:
@@ -71,11 +80,19 @@ class History:
             self.best_loss = min(self.best_loss, loss)
             return False
         self.validation_scores.append(score)
+        self.validation_losses.append(validation_loss)
         self.no_improvement = self.no_improvement + 1 if score < self.best_score + tol else 0
         if score > self.best_score:
             self.best_score = score
             return True
         return False
+
+    def forget_best(self) -> None:
+        """Start the best validation score anew (the monitor changed between calls, so
+        the earlier scores measure something else)."""
+        self.best_score = -np.inf
+        self.best_params = None
+        self.no_improvement = 0
 
 
 @dataclass
@@ -113,8 +130,9 @@ class Trainer:
     rows : TrainingRows
     settings : Settings
     score : callable or None
-        ``score(net) -> float``: the validation score of the current network (early
-        stopping), or None.
+        ``score(net) -> (score, loss)``: the validation score of the current network
+        (higher is better) and the loss of the held-out rows (early stopping; see
+        :class:`skdnn._scoring.ValidationMonitor`), or None.
     announcer : Announcer
     """
 
@@ -123,7 +141,7 @@ class Trainer:
         state: FitState,
         rows: TrainingRows,
         settings: Settings,
-        score: Callable[[Network], float] | None,
+        score: Callable[[Network], tuple[float, float]] | None,
         announcer: Announcer,
     ) -> None:
         self.state, self.rows, self.settings = state, rows, settings
@@ -163,11 +181,17 @@ class Trainer:
             tic = time.perf_counter()
             loss = self._epoch()
             self.state.optimizer.end_epoch(self.state.opt_state, history.t)
-            score = None if self.score is None else self.score(self.state.net)
-            if history.count(loss, score, s.tol):
+            score, val_loss = (None, None) if self.score is None else self.score(self.state.net)
+            if history.count(loss, score, s.tol, val_loss):
                 history.best_params = self._copy_params()
             event = EpochEnd(
-                self.n_iter, loss, score, time.perf_counter() - tic, history.t, self._weights
+                self.n_iter,
+                loss,
+                score,
+                time.perf_counter() - tic,
+                history.t,
+                self._weights,
+                validation_loss=val_loss,
             )
             if self.announcer.epoch_end(event):
                 return FitEnd(self.n_iter, loss, "listener", "Stopped by a listener.")

@@ -279,6 +279,8 @@ BAD_PARAMS = [
     ("dropout", -0.1, ValueError),
     ("dropout", 1.0, ValueError),
     ("dropout", "half", TypeError),
+    ("validation_scoring", "acuracy", ValueError),
+    ("validation_scoring", 5, TypeError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.

@@ -31,7 +31,9 @@ def test_every_mlpregressor_parameter_with_its_default():
     ours = skdnn.DNNRegressor().get_params()
     theirs = MLPRegressor().get_params()
     assert {k: ours[k] for k in theirs} == theirs
-    assert set(ours) - set(theirs) == {"init", "backend", "dtype", "dropout"}
+    assert set(ours) - set(theirs) == {
+        "init", "backend", "dtype", "dropout", "validation_scoring"
+    }
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
