@@ -13,9 +13,10 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skdnn import _base, activations, backends, losses
+from skdnn import activations, backends, losses
 from skdnn._dropout import Dropout
 from skdnn._network import Network
+from skdnn._scoring import ValidationMonitor
 from tests._helpers import DNNClassifier, DNNRegressor
 
 X, Y = make_classification(120, 6, n_informative=4, n_classes=3, random_state=0)
@@ -68,28 +69,24 @@ def test_prediction_uses_no_mask():
 
 def test_validation_pass_draws_no_mask(monkeypatch):
     """The early-stopping score runs between epochs without drawing any mask."""
-    draws = []
-    original_draw, original_scorer = Dropout.draw, _base.BaseDNN._scorer
+    draws, scored = [], []
+    original_draw, original_score = Dropout.draw, ValidationMonitor.__call__
 
     def draw(self, i, n):
         draws.append(n)
         return original_draw(self, i, n)
 
-    def scorer(self, *args):
-        score = original_scorer(self, *args)
-
-        def spy(net):
-            before = len(draws)
-            value = score(net)
-            assert len(draws) == before
-            return value
-
-        return spy
+    def score(self, net):
+        before = len(draws)
+        value = original_score(self, net)
+        assert len(draws) == before
+        scored.append(value)
+        return value
 
     monkeypatch.setattr(Dropout, "draw", draw)
-    monkeypatch.setattr(_base.BaseDNN, "_scorer", scorer)
+    monkeypatch.setattr(ValidationMonitor, "__call__", score)
     clf = _fit(DNNClassifier(**COMMON, dropout=0.2, early_stopping=True))
-    assert draws and len(clf.validation_scores_) == clf.n_iter_
+    assert draws and len(clf.validation_scores_) == clf.n_iter_ == len(scored)
 
 
 def test_partial_fit_draws_new_masks_from_the_stored_stream():
