@@ -54,7 +54,8 @@ def apply_mask(A: Any, U: Any, p: float, D: Any, xp: Any) -> tuple[Any, Any]:
     if _has_out(xp):
         M = xp.multiply(U >= p, U.dtype.type(scale), out=U)
         return M, xp.multiply(A, M, out=D) if D is not None else A * M
-    M = xp.where(U >= p, xp.full_like(U, scale), xp.zeros_like(U))
+    zeros = xp.zeros_like(U)
+    M = xp.where(U >= p, zeros + scale, zeros)
     return M, A * M
 
 
