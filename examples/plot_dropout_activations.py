@@ -3,8 +3,10 @@ Dropout and smooth activations on the digits
 =============================================
 
 Train :class:`skdnn.DNNClassifier` on the handwritten digits with early stopping, with
-and without ``dropout=0.2``, and with the ReLU and GELU activations, and print for each
-the final training loss, the best validation score and the test accuracy.
+and without ``dropout=0.2``, and with the ReLU and GELU activations. For each, print
+the learning curves every few epochs (training loss, validation loss, validation
+accuracy: ``loss_curve_``, ``validation_loss_curve_``, ``validation_scores_``), then a
+summary: the final training loss, the best validation accuracy and the test accuracy.
 
 Dropout zeroes each hidden unit with probability ``p`` while training (and scales the
 others by ``1 / (1 - p)``); it is never applied at prediction or in the validation
@@ -32,7 +34,7 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 # %%
 # Four models, the same seed and early stopping for all of them. (A tuple such as
 # ``("gelu", "relu")`` would set one activation per hidden layer.)
-print(f"{'activation':<14}{'dropout':>8}{'train loss':>12}{'best val':>10}{'test acc':>10}{'s':>6}")
+models = {}
 for activation in ("relu", "gelu"):
     for dropout in (0.0, 0.2):
         clf = DNNClassifier(
@@ -46,9 +48,26 @@ for activation in ("relu", "gelu"):
         )
         tic = time.perf_counter()
         clf.fit(X_train, y_train)
-        seconds = time.perf_counter() - tic
-        name = activation if isinstance(activation, str) else "/".join(activation)
-        print(
-            f"{name:<14}{dropout:>8.1f}{clf.loss_:>12.4f}{clf.best_validation_score_:>10.3f}"
-            f"{clf.score(X_test, y_test):>10.3f}{seconds:>6.1f}"
-        )
+        models[activation, dropout] = clf, time.perf_counter() - tic
+
+# %%
+# The learning curves. Dropout's training loss is measured on dropped-out networks, so
+# it runs above the validation loss of the network that predicts.
+for (activation, dropout), (clf, _) in models.items():
+    print(f"\n{activation}, dropout={dropout}")
+    print(f"{'epoch':>6}{'train loss':>12}{'val loss':>10}{'val acc':>9}")
+    curves = zip(clf.loss_curve_, clf.validation_loss_curve_, clf.validation_scores_)
+    for epoch, (train, val, acc) in enumerate(curves, start=1):
+        if epoch % 10 == 0 or epoch == clf.n_iter_:
+            print(f"{epoch:>6}{train:>12.4f}{val:>10.4f}{acc:>9.3f}")
+
+# %%
+# Summary.
+print(
+    f"\n{'activation':<14}{'dropout':>8}{'train loss':>12}{'best val':>10}{'test acc':>10}{'s':>6}"
+)
+for (activation, dropout), (clf, seconds) in models.items():
+    print(
+        f"{activation:<14}{dropout:>8.1f}{clf.loss_:>12.4f}{clf.best_validation_score_:>10.3f}"
+        f"{clf.score(X_test, y_test):>10.3f}{seconds:>6.1f}"
+    )
