@@ -395,7 +395,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
 
         def transform(raw, xp):
             if not multilabel and len(classes) == 1:
-                return xp.zeros_like(raw) if log else xp.zeros_like(raw) + 1.0
+                return xp.zeros_like(raw) if log else xp.ones_like(raw)
             if not multilabel and len(classes) == 2:
                 return _links.two_columns(raw, xp, log=log)
             return _links.log_apply(raw, link, xp) if log else _links.apply(raw, link, xp)

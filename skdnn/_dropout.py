@@ -21,12 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from ._utils import has_out
+
 __all__ = ["Dropout", "apply_mask", "unmask"]
-
-
-def _has_out(xp: Any) -> bool:
-    """Whether ``xp`` ufuncs take ``out=`` (NumPy and CuPy), for in-place work."""
-    return getattr(xp, "__name__", "") in ("numpy", "cupy")
 
 
 def apply_mask(A: Any, U: Any, p: float, D: Any, xp: Any) -> tuple[Any, Any]:
@@ -51,11 +48,10 @@ def apply_mask(A: Any, U: Any, p: float, D: Any, xp: Any) -> tuple[Any, Any]:
     D : array of shape (n, k)
     """
     scale = 1.0 / (1.0 - p)
-    if _has_out(xp):
+    if has_out(xp):
         M = xp.multiply(U >= p, U.dtype.type(scale), out=U)
         return M, xp.multiply(A, M, out=D) if D is not None else A * M
-    zeros = xp.zeros_like(U)
-    M = xp.where(U >= p, zeros + scale, zeros)
+    M = xp.where(U >= p, xp.full_like(U, scale), xp.zeros_like(U))
     return M, A * M
 
 
@@ -73,7 +69,7 @@ def unmask(dA: Any, M: Any, xp: Any) -> Any:
     -------
     array of shape (n, k)
     """
-    if _has_out(xp):
+    if has_out(xp):
         return xp.multiply(dA, M, out=dA)
     return dA * M
 

@@ -19,6 +19,7 @@ from . import backends
 from ._batching import HostRows, chunks, take
 from ._layers import hashable
 from ._network import Network
+from ._utils import concat, dtype_name
 
 # Rows per chunk at predict time: big enough for efficient matrix products, small
 # enough that the activations of a chunk stay in cache-friendly, bounded memory.
@@ -98,9 +99,9 @@ def forward_chunks(
         part = transform(net.forward(take(backend, Xd, rows, rows)), xp)
         parts.append(part if native else backend.to_numpy(part))
     if native:
-        return xp.concat(parts, axis=0) if hasattr(xp, "concat") else xp.concatenate(parts)
+        return concat(parts, xp)
     if not parts:
-        return np.empty((0, width), dtype=np.dtype(str(dtype).rsplit(".", 1)[-1]))
+        return np.empty((0, width), dtype=np.dtype(dtype_name(net.coefs[0])))
     return np.concatenate(parts, axis=0)
 
 

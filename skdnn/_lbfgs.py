@@ -32,6 +32,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from . import optimizers
 from ._batching import HostRows
 from ._events import EpochEnd, FitEnd
+from ._utils import concat
 
 #: The attributes of the epoch loop that ``MLPClassifier``'s lbfgs never sets.
 EPOCH_ATTRIBUTES = (
@@ -93,8 +94,7 @@ class FullBatchObjective:
         loss, grads = net.loss_and_gradients(self.X, self.Y, self.sw, self.sw_sum)
         # The loss rides in the gradient's last slot: one copy to the host, no sync.
         loss = xp.reshape(xp.asarray(loss, dtype=self.dtype), (1,))
-        concat = getattr(xp, "concat", None) or xp.concatenate
-        flat = concat([xp.reshape(g, (-1,)) for g in grads] + [loss])
+        flat = concat([xp.reshape(g, (-1,)) for g in grads] + [loss], xp)
         host = np.asarray(net.backend.to_numpy(flat), dtype=np.float64)
         return float(host[-1]), host[:-1]
 

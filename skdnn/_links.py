@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ._utils import concat
+
 __all__ = ["LINKS", "apply", "bound", "log_apply", "logit_bound", "two_columns"]
 
 #: The link names, as the estimator's ``out_activation_`` holds them.
@@ -138,9 +140,7 @@ def two_columns(raw: Any, xp: Any, log: bool = False) -> Any:
     P : array of shape (n, 2)
     """
     column = _log_sigmoid if log else _sigmoid
-    # NumPy before 2.0 has concatenate but not the standard's concat.
-    join = xp.concat if hasattr(xp, "concat") else xp.concatenate
-    return join([column(-raw, xp), column(raw, xp)], axis=1)
+    return concat([column(-raw, xp), column(raw, xp)], xp, axis=1)
 
 
 @functools.lru_cache(maxsize=16)

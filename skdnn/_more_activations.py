@@ -238,7 +238,7 @@ class SELU(Activation):
         -------
         array
         """
-        return dA * xp.where(A > 0, xp.zeros_like(A) + self.scale, A + self.scale * self.alpha)
+        return dA * xp.where(A > 0, xp.full_like(A, self.scale), A + self.scale * self.alpha)
 
 
 @registry.register("mish")

@@ -27,10 +27,8 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import _num_samples
 
 from ._batching import chunks, take
+from ._inference import CHUNK
 from ._utils import copy_array
-
-#: Rows per forward pass over the held-out rows.
-CHUNK = 4096
 
 
 def same_monitor(a: Any, b: Any) -> bool:

@@ -30,6 +30,17 @@ def dtype_name(X: Any) -> str:
     return str(X.dtype).rsplit(".", 1)[-1]
 
 
+def concat(arrays: list, xp: Any, axis: int = 0) -> Any:
+    """``xp.concat(arrays, axis=axis)``; NumPy before 2.0 has only ``concatenate``."""
+    join = xp.concat if hasattr(xp, "concat") else xp.concatenate
+    return join(arrays, axis=axis)
+
+
+def has_out(xp: Any) -> bool:
+    """Whether ``xp`` ufuncs take ``out=`` (NumPy and CuPy), for in-place work."""
+    return getattr(xp, "__name__", "") in ("numpy", "cupy")
+
+
 def copy_array(a: Any, xp: Any) -> Any:
     """A copy of the backend array ``a`` (any namespace: no ``copy=`` keyword needed)."""
     out = xp.empty_like(a)

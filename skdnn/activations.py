@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from . import _dropout, _kernels
 from ._registry import Registry
+from ._utils import has_out
 
 __all__ = [
     "GELU",
@@ -194,11 +195,6 @@ class Activation(ABC):
 registry = Registry("activations", param="activation", base=Activation)
 
 
-def _has_out(xp: Any) -> bool:
-    """Whether ``xp`` ufuncs take ``out=`` (NumPy and CuPy), for in-place work."""
-    return getattr(xp, "__name__", "") in ("numpy", "cupy")
-
-
 @registry.register("identity")
 class Identity(Activation):
     """``f(z) = z``."""
@@ -249,7 +245,7 @@ class Logistic(Activation):
         array
         """
         Z *= 0.5
-        Z = xp.tanh(Z, out=Z) if _has_out(xp) else xp.tanh(Z)
+        Z = xp.tanh(Z, out=Z) if has_out(xp) else xp.tanh(Z)
         Z += 1.0
         Z *= 0.5
         return Z
@@ -287,7 +283,7 @@ class Tanh(Activation):
         -------
         array
         """
-        return xp.tanh(Z, out=Z) if _has_out(xp) else xp.tanh(Z)
+        return xp.tanh(Z, out=Z) if has_out(xp) else xp.tanh(Z)
 
     def derivative(self, A: Any, dA: Any, xp: Any) -> Any:
         """``f'(z) = 1 - a**2``.
@@ -321,7 +317,7 @@ class ReLU(Activation):
         -------
         array
         """
-        if _has_out(xp):
+        if has_out(xp):
             return xp.maximum(Z, 0, out=Z)
         return xp.where(Z > 0, Z, xp.zeros_like(Z))
 
@@ -405,7 +401,7 @@ class ReLU(Activation):
         if fused is not None and dA.flags.c_contiguous and A.flags.c_contiguous:
             fused(dA.reshape(-1), A.reshape(-1))
             return dA
-        if _has_out(xp):
+        if has_out(xp):
             return xp.multiply(dA, A > 0, out=dA)
         return xp.where(A > 0, dA, xp.zeros_like(dA))
 

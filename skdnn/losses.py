@@ -286,7 +286,7 @@ class Poisson(Loss):
         _check_regression_link(out_activation, "exp")
         mu = xp.exp(raw)
         # y log y without log(0): where y == 0 the term is 0.
-        y_log_y = Y * xp.log(xp.where(Y > 0, Y, xp.zeros_like(Y) + 1.0))
+        y_log_y = Y * xp.log(xp.where(Y > 0, Y, xp.ones_like(Y)))
         per_row = xp.sum(y_log_y - Y * raw - Y + mu, axis=1)
         loss, scale = _weighted_mean(per_row, sample_weight, xp)
         mu -= Y
