@@ -12,7 +12,6 @@ transform and the validation score (the early-stopping monitor is
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -22,13 +21,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import get_scorer_names
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _lbfgs, backends, initializers, losses, optimizers
-from ._batching import TrainingRows, to_backend
+from ._batching import TrainingRows, to_backend, validation_split
 from ._dropout import Dropout
 from ._events import Announcer, Listener, VerbosePrinter
 from ._inference import WeightCache, fitted_network, forward_chunks
@@ -365,35 +363,9 @@ class BaseDNN(BaseEstimator):
 
     def _split(self, data: TrainingData, rng) -> tuple[np.ndarray, np.ndarray]:
         """Training and validation row indices for early stopping (X is not copied)."""
-        n = data.X.shape[0]
-        n_val = math.ceil(self.validation_fraction * n)  # as train_test_split counts
-        if n_val < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the "
-                f"size of your dataset: validation_fraction={self.validation_fraction} of "
-                f"{n} samples holds out {n_val}, and early stopping needs at least 2."
-            )
-        try:
-            train_idx, val_idx = train_test_split(
-                np.arange(n),
-                test_size=self.validation_fraction,
-                random_state=rng,
-                stratify=data.stratify,
-            )
-        except ValueError as exc:
-            raise ValueError(
-                f"early_stopping=True could not hold out a validation_fraction="
-                f"{self.validation_fraction} of {n} samples ({exc}). Use more data, another "
-                "validation_fraction, or early_stopping=False."
-            ) from exc
-        if data.sw is not None and not float(np.sum(data.sw[train_idx])) > 0:
-            raise ValueError(
-                f"early_stopping=True held out {len(val_idx)} of {n} samples for validation, "
-                f"and every one of the {len(train_idx)} training samples left has zero "
-                "sample_weight: there is nothing to train on. Give more samples a positive "
-                "weight, or use early_stopping=False."
-            )
-        return train_idx, val_idx
+        return validation_split(
+            data.X.shape[0], self.validation_fraction, rng, data.stratify, data.sw
+        )
 
     def _batch_size(self, n_train: int) -> int:
         if self.batch_size == "auto":

@@ -8,11 +8,13 @@ itself is never copied or shuffled.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
 
 
 class HostRows:
@@ -109,3 +111,38 @@ class TrainingRows:
             Xb = take(backend, self.Xd, host_rows, idx, bufs[0])
             Yb = take(backend, self.Yd, host_rows, idx, bufs[1])
             yield Xb, Yb, swb, sw_sum
+
+
+def validation_split(
+    n: int, fraction: float, rng: np.random.RandomState, stratify: Any, sw: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training and held-out row indices, as ``train_test_split`` draws them.
+
+    Refuses fewer than 2 held-out rows (``MLPClassifier``'s rule, its message first),
+    a split that cannot be stratified, and training rows that all weigh zero.
+    """
+    n_val = math.ceil(fraction * n)  # as train_test_split counts
+    if n_val < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            f"size of your dataset: validation_fraction={fraction} of "
+            f"{n} samples holds out {n_val}, and early stopping needs at least 2."
+        )
+    try:
+        train_idx, val_idx = train_test_split(
+            np.arange(n), test_size=fraction, random_state=rng, stratify=stratify
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"early_stopping=True could not hold out a validation_fraction={fraction} of "
+            f"{n} samples ({exc}). Use more data, another validation_fraction, or "
+            "early_stopping=False."
+        ) from exc
+    if sw is not None and not float(np.sum(sw[train_idx])) > 0:
+        raise ValueError(
+            f"early_stopping=True held out {len(val_idx)} of {n} samples for validation, "
+            f"and every one of the {len(train_idx)} training samples left has zero "
+            "sample_weight: there is nothing to train on. Give more samples a positive "
+            "weight, or use early_stopping=False."
+        )
+    return train_idx, val_idx

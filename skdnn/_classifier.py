@@ -10,13 +10,12 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 from . import _lbfgs, _links
 from ._base import BaseDNN, Start
 from ._inference import labels
-from ._validation import check_classes, check_labels, check_targets, encode_labels
+from ._validation import check_classes, check_labels, check_targets, class_weights, encode_labels
 
 __all__ = ["DNNClassifier"]
 
@@ -470,7 +469,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
             "n_outputs_": n_outputs,
             "out_activation_": "logistic" if multilabel or n_outputs == 1 else "softmax",
         }
-        sw = self._with_class_weights(sw, y, classes_, start)
+        if self.class_weight is not None:
+            cw = class_weights(self.class_weight, y, classes_, start.incremental)
+            sw = cw if sw is None else sw * cw
         Y = encode_labels(y, classes_, multilabel, dtype)
         return y, Y, fitted, (None if multilabel else y), sw
 
@@ -494,36 +495,3 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
                 f"previous call to fit. Previously got {classes_}, `y` has {np.unique(y)}"
             )
         return classes_
-
-    def _with_class_weights(self, sw, y, classes_, start: Start):
-        """``sample_weight`` times the class weights (None when all are equal)."""
-        if self.class_weight is None:
-            return sw
-        if start.incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported for partial_fit: the class "
-                "frequencies of one batch are not those of the data. Pass a dict of "
-                "weights computed on the whole data instead."
-            )
-        if isinstance(self.class_weight, dict) and y.ndim == 1:
-            cw = self._class_weight_dict(classes_)[np.searchsorted(classes_, y)]
-        else:
-            cw = compute_sample_weight(self.class_weight, y)
-        return cw if sw is None else sw * cw
-
-    def _class_weight_dict(self, classes_) -> np.ndarray:
-        """Weights of ``classes_`` from the dict ``class_weight`` (1 where not listed)."""
-        known = set(classes_.tolist())
-        unknown = [k for k in self.class_weight if k not in known]
-        if unknown:
-            raise ValueError(
-                f"class_weight has keys {unknown!r} that are not classes "
-                f"{classes_.tolist()!r}; give weights only for labels that appear in y."
-            )
-        weights = np.array([self.class_weight.get(c, 1.0) for c in classes_.tolist()])
-        if weights.dtype.kind not in "biuf" or not np.all(np.isfinite(weights) & (weights >= 0)):
-            raise ValueError(
-                f"class_weight={self.class_weight!r} must map classes to finite, "
-                "non-negative numbers."
-            )
-        return weights.astype(np.float64)

@@ -289,6 +289,22 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
     if entry is not None and entry[0] is cupy:
         return entry[1]
     k = {name: cupy.ElementwiseKernel(*spec, name) for name, spec in CUDA_KERNELS.items()}
+    built = {
+        **_cupy_optimizer_steps(cupy, k),
+        **_cupy_cross_entropy(cupy, k),
+        "bias_relu": lambda Z, b: k["skdnn_bias_relu"](b, Z),
+        "relu_backward": lambda dA, A: k["skdnn_relu_backward"](A, dA),
+        "bias_relu_dropout": lambda Z, b, U, p, scale, D: k["skdnn_bias_relu_dropout"](
+            b, p, scale, Z, U, D
+        ),
+        "relu_mask_backward": lambda dA, A, M: k["skdnn_relu_mask_backward"](A, M, dA),
+    }
+    _CUPY_KERNELS[id(cupy)] = (cupy, built)
+    return built
+
+
+def _cupy_optimizer_steps(cupy: Any, k: dict) -> dict[str, Any]:
+    """Adam and SGD steps around their elementwise kernels in ``k``."""
 
     # The sum of squares feeds the L2 term of the loss only: no reduction without it.
     def adam_step(p, g, m, v, c1, c2, lr, eps, reg):
@@ -300,6 +316,12 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
         sumsq = cupy.vdot(p, p) if reg else 0.0
         k["skdnn_sgd"](g, lr, mu, nesterov, reg, p, vel)
         return sumsq
+
+    return {"adam": adam_step, "sgd": sgd_step}
+
+
+def _cupy_cross_entropy(cupy: Any, k: dict) -> dict[str, Any]:
+    """The fused cross-entropy losses (value and gradient) around the kernels in ``k``."""
 
     def row_scale(raw, w):
         # w_i / sum(w) as a column, or 1 / n: d mean / d row_i.
@@ -323,20 +345,7 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
         k["skdnn_softmax_grad"](e, Y, total, top, scale, raw, loss_terms)
         return cupy.sum(loss_terms * scale)
 
-    built = {
-        "adam": adam_step,
-        "sgd": sgd_step,
-        "bias_relu": lambda Z, b: k["skdnn_bias_relu"](b, Z),
-        "relu_backward": lambda dA, A: k["skdnn_relu_backward"](A, dA),
-        "bias_relu_dropout": lambda Z, b, U, p, scale, D: k["skdnn_bias_relu_dropout"](
-            b, p, scale, Z, U, D
-        ),
-        "relu_mask_backward": lambda dA, A, M: k["skdnn_relu_mask_backward"](A, M, dA),
-        "ce_logistic": ce_logistic,
-        "ce_softmax": ce_softmax,
-    }
-    _CUPY_KERNELS[id(cupy)] = (cupy, built)
-    return built
+    return {"ce_logistic": ce_logistic, "ce_softmax": ce_softmax}
 
 
 def sumsq(x: Any, xp: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -243,3 +244,33 @@ def encode_labels(y, classes_, multilabel: bool, dtype) -> np.ndarray:
     Y = np.zeros((y.shape[0], len(classes_)), dtype=dtype)
     Y[np.arange(y.shape[0]), np.searchsorted(classes_, y)] = 1
     return Y
+
+
+def class_weights(class_weight: Any, y: np.ndarray, classes_: np.ndarray, incremental: bool):
+    """Per-sample weights from ``class_weight`` (a dict or ``"balanced"``), checked.
+
+    A dict weighs the classes it lists (1 for the others) and may name only classes of
+    ``classes_``; ``"balanced"`` is refused by ``partial_fit``, where one batch's class
+    frequencies are not the data's.
+    """
+    if incremental and class_weight == "balanced":
+        raise ValueError(
+            "class_weight='balanced' is not supported for partial_fit: the class "
+            "frequencies of one batch are not those of the data. Pass a dict of "
+            "weights computed on the whole data instead."
+        )
+    if not isinstance(class_weight, dict) or y.ndim != 1:
+        return compute_sample_weight(class_weight, y)
+    known = set(classes_.tolist())
+    unknown = [k for k in class_weight if k not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight has keys {unknown!r} that are not classes "
+            f"{classes_.tolist()!r}; give weights only for labels that appear in y."
+        )
+    weights = np.array([class_weight.get(c, 1.0) for c in classes_.tolist()])
+    if weights.dtype.kind not in "biuf" or not np.all(np.isfinite(weights) & (weights >= 0)):
+        raise ValueError(
+            f"class_weight={class_weight!r} must map classes to finite, non-negative numbers."
+        )
+    return weights.astype(np.float64)[np.searchsorted(classes_, y)]

@@ -455,17 +455,12 @@ class LBFGS(Optimizer):
         self.tol = tol
 
     def init(self, params: list, xp: Any) -> dict:
-        """No state: every ``fit`` starts L-BFGS's curvature pairs anew.
+        """No state (``{}``): every ``fit`` starts L-BFGS's curvature pairs anew.
 
         Parameters
         ----------
         params : list of arrays
         xp : module
-
-        Returns
-        -------
-        state : dict
-            Empty.
         """
         return {}
 
