@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _lbfgs, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, to_backend, validation_split
+from ._callbacks import CallbackSupport, SklearnCallbacks, open_fit_task
 from ._dropout import Dropout
 from ._events import Announcer, Listener, VerbosePrinter
 from ._inference import WeightCache, fitted_network, forward_chunks
@@ -77,6 +78,16 @@ class TrainingData:
     fitted: dict  # target attributes to commit (classes_, n_outputs_, out_activation_...)
     stratify: np.ndarray | None
 
+    def reconstruction(self, coefs: list, intercepts: list) -> dict:
+        """The fitted attributes with which the estimator predicts with these weights."""
+        return {
+            **self.fitted,
+            "n_layers_": len(coefs) + 1,
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "_cache": WeightCache(),
+        }
+
 
 @dataclass(frozen=True)
 class Plugins:
@@ -90,7 +101,7 @@ class Plugins:
     dropout: tuple  # one rate per hidden layer
 
 
-class BaseDNN(BaseEstimator):
+class BaseDNN(CallbackSupport, BaseEstimator):
     """Shared part of :class:`~skdnn.DNNClassifier` and :class:`~skdnn.DNNRegressor`.
 
     Not meant to be used directly. A subclass sets ``_task`` (``"classification"`` or
@@ -160,8 +171,12 @@ class BaseDNN(BaseEstimator):
 
     def _train(self, X, y, sample_weight, start: Start, classes=None):
         """Check, train and commit; a call that fails leaves the estimator as it was."""
+        # scikit-learn's callbacks: the fit task's context lives until _fit_context
+        # tears it down, so it is opened before the state a failure restores.
+        context = open_fit_task(self, 1 if start.incremental else self.max_iter)
         # validate_data sets n_features_in_ / feature_names_in_ before training can fail.
         saved = dict(self.__dict__)
+        callbacks = None
         try:
             plugins = self._plugins()
             data = self._training_data(
@@ -182,8 +197,15 @@ class BaseDNN(BaseEstimator):
                 if early_stopping
                 else None
             )
+            listeners = self._listeners()
+            if context is not None:
+                callbacks = SklearnCallbacks(
+                    self, context, X, y, _metadata(sample_weight), data.reconstruction
+                )
+                callbacks.begin()
+                listeners.append(callbacks)
             trainer = Trainer(
-                state, rows, self._settings(batch_size), monitor, Announcer(self._listeners())
+                state, rows, self._settings(batch_size), monitor, Announcer(listeners)
             )
             n_val = 0 if val_idx is None else len(val_idx)
             end = trainer.run(1 if start.incremental else self.max_iter, start.name, n_val)
@@ -192,6 +214,8 @@ class BaseDNN(BaseEstimator):
             self.__dict__.update(saved)
             raise
         self._commit(data, state, trainer.n_iter, early_stopping)
+        if callbacks is not None:
+            callbacks.end()
         if full_batch:  # MLPClassifier's lbfgs: no loss curve, and its own warning
             _lbfgs.drop_epoch_attributes(self)
             _lbfgs.check_result(end, trainer.result, self.max_iter)
@@ -393,11 +417,9 @@ class BaseDNN(BaseEstimator):
     def _commit(self, data: TrainingData, state: FitState, n_iter: int, early_stopping: bool):
         """Set every fitted attribute, now that training succeeded."""
         net, history, to_numpy = state.net, state.history, state.net.backend.to_numpy
-        for name, value in data.fitted.items():
+        coefs, intercepts = tree_map(to_numpy, (net.coefs, net.intercepts))
+        for name, value in data.reconstruction(coefs, intercepts).items():
             setattr(self, name, value)
-        self.n_layers_ = len(net.coefs) + 1
-        self.coefs_ = [to_numpy(W) for W in net.coefs]
-        self.intercepts_ = [to_numpy(b) for b in net.intercepts]
         self.loss_curve_ = history.loss_curve
         self.loss_ = history.loss_curve[-1]
         self.best_loss_ = None if early_stopping else history.best_loss
@@ -411,7 +433,6 @@ class BaseDNN(BaseEstimator):
         self._optimizer_state = tree_map(to_numpy, state.opt_state)
         self._optimizer_kind = _kind(state.optimizer)
         self._random_state = state.rng
-        self._cache = WeightCache()
 
     # ------------------------------------------------------------ predict
 
@@ -465,6 +486,11 @@ class BaseDNN(BaseEstimator):
         super().__setstate__(state)
         if "coefs_" in state:
             self._cache = WeightCache()
+
+
+def _metadata(sample_weight) -> dict | None:
+    """What scikit-learn callbacks get as ``metadata``: the weights, when given."""
+    return None if sample_weight is None else {"sample_weight": sample_weight}
 
 
 def _kind(optimizer: Any) -> str:

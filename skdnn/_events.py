@@ -9,6 +9,8 @@ event         what it carries
 ============  ==========================================================================
 fit begins    :class:`FitBegin`: how the call started (``"fit"``, ``"warm_start"``,
               ``"partial_fit"``), rows for training and validation, epochs allowed
+epoch begins  :class:`EpochBegin`: the epoch number in this call (minibatch solvers;
+              a full-batch solver's iteration announces only its end)
 epoch ends    :class:`EpochEnd`: epoch number in this call, training loss, validation
               score (None without early stopping), seconds, samples seen in all, a
               ``weights()`` accessor for the current parameters as NumPy arrays, and
@@ -27,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["EpochEnd", "FitBegin", "FitEnd", "Listener", "VerbosePrinter"]
+__all__ = ["EpochBegin", "EpochEnd", "FitBegin", "FitEnd", "Listener", "VerbosePrinter"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,13 @@ class FitBegin:
     n_train: int
     n_validation: int
     max_epochs: int
+
+
+@dataclass(frozen=True)
+class EpochBegin:
+    """An epoch starts."""
+
+    epoch: int
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,14 @@ class Listener:
         Parameters
         ----------
         event : FitBegin
+        """
+
+    def epoch_begin(self, event: EpochBegin) -> None:
+        """An epoch starts.
+
+        Parameters
+        ----------
+        event : EpochBegin
         """
 
     def epoch_end(self, event: EpochEnd) -> bool | None:
@@ -124,6 +141,10 @@ class Announcer:
     def fit_begin(self, event: FitBegin) -> None:
         for listener in self.listeners:
             listener.fit_begin(event)
+
+    def epoch_begin(self, event: EpochBegin) -> None:
+        for listener in self.listeners:
+            listener.epoch_begin(event)
 
     def epoch_end(self, event: EpochEnd) -> bool:
         # Every listener hears the epoch, even after one has asked to stop.

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._batching import TrainingRows
-from ._events import Announcer, EpochEnd, FitBegin, FitEnd
+from ._events import Announcer, EpochBegin, EpochEnd, FitBegin, FitEnd
 from ._lbfgs import full_batch_fit
 from ._network import Network
 from ._utils import all_finite, copy_array, warn
@@ -178,6 +178,7 @@ class Trainer:
     def _epochs(self, max_epochs: int, start: str) -> FitEnd:
         s, history = self.settings, self.state.history
         for _ in range(max_epochs):
+            self.announcer.epoch_begin(EpochBegin(self.n_iter + 1))
             tic = time.perf_counter()
             loss = self._epoch()
             self.state.optimizer.end_epoch(self.state.opt_state, history.t)
