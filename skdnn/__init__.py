@@ -12,6 +12,9 @@ from ._regressor import DNNRegressor
 
 __version__ = "0.1.0"
 
+# Pickles, skops (its trusted types) and reprs name the public path, skdnn.DNNClassifier.
+DNNClassifier.__module__ = DNNRegressor.__module__ = __name__
+
 __all__ = [
     "DNNClassifier",
     "DNNRegressor",

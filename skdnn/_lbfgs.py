@@ -63,6 +63,7 @@ class FullBatchObjective:
         self.net, self.X, self.Y, self.sw, self.sw_sum = net, X, Y, sw, sw_sum
         xp = net.xp
         self.dtype = net.coefs[0].dtype
+        self.host_dtype = net.backend.to_numpy(net.intercepts[0]).dtype
         self.shapes = [tuple(p.shape) for p in net.params]
         self.sizes = [int(np.prod(s)) for s in self.shapes]
         self.layer_shapes = [tuple(W.shape) for W in net.coefs] + [
@@ -112,7 +113,7 @@ class FullBatchObjective:
         views, start = [], 0
         for shape in self.layer_shapes:
             size = int(np.prod(shape))
-            views.append(np.array(x[start : start + size], dtype=self.dtype).reshape(shape))
+            views.append(np.array(x[start : start + size], dtype=self.host_dtype).reshape(shape))
             start += size
         n = len(self.net.coefs)
         return views[:n], views[n:]

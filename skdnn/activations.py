@@ -407,3 +407,7 @@ class ReLU(Activation):
 
 
 from ._more_activations import GELU, SELU, LeakyReLU, Mish, SiLU, Softplus  # noqa: E402
+
+for _cls in (GELU, SELU, LeakyReLU, Mish, SiLU, Softplus):
+    _cls.__module__ = __name__  # pickles, skops and reprs name the public module
+del _cls

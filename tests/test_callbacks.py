@@ -22,8 +22,9 @@ from sklearn.preprocessing import StandardScaler
 import skdnn
 from tests._helpers import DNNClassifier, DNNRegressor
 
-X, Y = make_classification(n_samples=120, n_features=6, n_classes=3, n_informative=4,
-                           random_state=0)
+X, Y = make_classification(
+    n_samples=120, n_features=6, n_classes=3, n_informative=4, random_state=0
+)
 XR, YR = make_regression(n_samples=100, n_features=5, random_state=0)
 
 
