@@ -58,7 +58,13 @@ from .activations import (
     registry,
 )
 
-__all__ = ["CLASSIFIER_ALIAS", "CLASSIFIER_OPTIONS", "REGRESSOR_ALIAS", "check_exportable", "register"]
+__all__ = [
+    "CLASSIFIER_ALIAS",
+    "CLASSIFIER_OPTIONS",
+    "REGRESSOR_ALIAS",
+    "check_exportable",
+    "register",
+]
 
 #: The name under which skl2onnx knows :class:`~skdnn.DNNClassifier`.
 CLASSIFIER_ALIAS = "SkdnnDNNClassifier"
@@ -254,11 +260,18 @@ def _classifier_shapes(operator: Any) -> None:
     check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
     model = operator.raw_operator
     check_exportable(model)
+    dtype, float_type = _float_type(operator)
+    zipmap = operator.scope_inst.get_options(model, dict(zipmap=True))["zipmap"]
+    if zipmap is not False and dtype == np.float64:
+        raise ValueError(
+            "A float64 input makes float64 probabilities, and ONNX's ZipMap takes float32 "
+            "only: pass options={'zipmap': False} (probabilities as a matrix), or float32 "
+            "input."
+        )
     N = operator.inputs[0].get_first_dimension()
     _, strings = _label_values(operator.scope_inst, model)
     label_shape = [N, len(model.classes_)] if model._multilabel else [N]
     operator.outputs[0].set_type((StringTensorType if strings else Int64TensorType)(label_shape))
-    _, float_type = _float_type(operator)
     binary = not model._multilabel and len(model.classes_) == 2
     operator.outputs[1].set_type(float_type([N, 2 if binary else model.n_outputs_]))
 
@@ -370,12 +383,11 @@ def check_exportable(model: Any) -> None:
     ValueError: DNNRegressor cannot be exported to ONNX: the activation <...Doubling ...> \
 of hidden layer 1 (a ...Doubling) is not a built-in activation, and ONNX cannot express \
 a user-defined activation plugin ...
-    >>> check_exportable(model.set_params(activation="gelu"))  # the same weights, GELU
+    >>> check_exportable(DNNRegressor((3,), activation="gelu", solver="lbfgs").fit(X, X[:, 0]))
     """
     if not isinstance(model, (DNNClassifier, DNNRegressor)):
         raise TypeError(
-            f"check_exportable expects a DNNClassifier or DNNRegressor, got "
-            f"{type(model).__name__}."
+            f"check_exportable expects a DNNClassifier or DNNRegressor, got {type(model).__name__}."
         )
     check_is_fitted(model)
     _layer_activations(model)
