@@ -284,3 +284,19 @@ def test_import_skdnn_does_not_import_skl2onnx():
         "import skdnn.onnx; assert 'skl2onnx' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_skl2onnx_import_works_and_register_says_what_to_install():
+    """With skl2onnx unimportable, ``import skdnn.onnx`` works (check_exportable needs no
+    skl2onnx) and register() names the extra to install."""
+    code = (
+        "import sys; sys.modules['skl2onnx'] = None\n"
+        "import skdnn.onnx\n"
+        "try:\n"
+        "    skdnn.onnx.register()\n"
+        "except ImportError as exc:\n"
+        "    assert 'skdnn[onnx]' in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('register() did not raise')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
