@@ -1,0 +1,436 @@
+"""ONNX export of fitted :class:`~skdnn.DNNClassifier` and :class:`~skdnn.DNNRegressor`
+models, through skl2onnx.
+
+Importing this module registers a shape calculator and a converter for each estimator
+with skl2onnx (:func:`register`); importing it again, or calling :func:`register` again,
+changes nothing. Then ``skl2onnx.to_onnx(model, X[:1])`` converts a fitted model::
+
+    import skdnn.onnx  # registers the converters
+    from skl2onnx import to_onnx
+
+    onx = to_onnx(model, X[:1].astype(np.float32), options={"zipmap": False})
+
+``import skdnn`` never imports this module, so skdnn itself does not need skl2onnx (the
+``onnx`` extra installs it). Without skl2onnx, importing this module still works and
+:func:`register` raises ImportError naming the extra.
+
+The graph computes what ``predict``, ``predict_proba`` and the regressor's ``predict``
+compute: each layer's ``X @ W + b``, every built-in hidden activation written as ONNX
+operators (the formulas of :mod:`skdnn.activations`, clipping included), and the output
+link. A classifier has two outputs, the labels and the probabilities (skl2onnx's
+``zipmap``, ``nocl`` and ``output_class_labels`` options apply, as for
+``MLPClassifier``); multilabel models give a 0/1 int64 matrix of labels. A regressor
+has one output of shape ``(n_samples, n_outputs)``. The graph computes in the input's
+float type: float64 input (``DoubleTensorType``) gives a float64 graph, anything else
+float32. Dropout acts in training only and leaves no trace in the graph.
+
+A hidden activation that is not one of the built-in classes (a user-defined object, a
+third-party plugin, a subclass of a built-in one) is Python code ONNX cannot express:
+:func:`check_exportable`, which the converters call, refuses it with an error naming
+the activation. The loss, initializer, optimizer and backend take no part in
+predictions (the prediction is the output link of the raw outputs, whatever loss
+trained the network), so any of them, user-defined or not, exports.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._classifier import DNNClassifier
+from ._layers import hidden_activations
+from ._more_activations import _CLIP
+from ._regressor import DNNRegressor
+from .activations import (
+    GELU,
+    SELU,
+    Identity,
+    LeakyReLU,
+    Logistic,
+    Mish,
+    ReLU,
+    SiLU,
+    Softplus,
+    Tanh,
+    registry,
+)
+
+__all__ = [
+    "CLASSIFIER_ALIAS",
+    "CLASSIFIER_OPTIONS",
+    "REGRESSOR_ALIAS",
+    "check_exportable",
+    "register",
+]
+
+#: The name under which skl2onnx knows :class:`~skdnn.DNNClassifier`.
+CLASSIFIER_ALIAS = "SkdnnDNNClassifier"
+#: The name under which skl2onnx knows :class:`~skdnn.DNNRegressor`.
+REGRESSOR_ALIAS = "SkdnnDNNRegressor"
+#: The classifier converter's options, those of skl2onnx's ``MLPClassifier`` converter.
+CLASSIFIER_OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "output_class_labels": [False, True],
+    "nocl": [True, False],
+}
+
+
+# ------------------------------------------------------------------ the graph
+
+
+class _Graph:
+    """Nodes and constants added to one skl2onnx conversion, in one float type."""
+
+    def __init__(self, scope: Any, container: Any, dtype: Any) -> None:
+        from onnx import TensorProto
+
+        self.scope, self.container = scope, container
+        self.dtype = np.dtype(dtype)
+        self.proto = TensorProto.DOUBLE if self.dtype == np.float64 else TensorProto.FLOAT
+
+    def const(self, value: Any, seed: str = "c") -> str:
+        """A constant of the graph's float type; returns its name."""
+        array = np.asarray(value, dtype=self.dtype)
+        name = self.scope.get_unique_variable_name(seed)
+        self.container.add_initializer(name, self.proto, list(array.shape), array.ravel())
+        return name
+
+    def op(self, op_type: str, *inputs: str, output: str | None = None, **attrs: Any) -> str:
+        """One node with one output; returns the output's name."""
+        output = output or self.scope.get_unique_variable_name(op_type.lower())
+        name = self.scope.get_unique_operator_name(op_type)
+        self.container.add_node(op_type, list(inputs), [output], name=name, **attrs)
+        return output
+
+
+# The hidden activations, each the formula its class computes (see skdnn.activations):
+# same clipping, same branches, so the graph agrees with predict to rounding. ONNX has
+# no log1p or expm1; log(1 + e) and exp(z) - 1 differ from them by less than the
+# float's resolution of 1 in absolute terms.
+
+
+def _softplus(g: _Graph, z: str) -> str:
+    # max(z, 0) + log(1 + exp(-|z|)): nothing overflows.
+    e = g.op("Exp", g.op("Neg", g.op("Abs", z)))
+    return g.op("Add", g.op("Relu", z), g.op("Log", g.op("Add", g.const(1.0), e)))
+
+
+def _gelu(g: _Graph, z: str, act: GELU) -> str:
+    # z / 2 * (1 + tanh(C * (zc + K zc**3))), zc = z clipped to +-_CLIP.
+    zc = g.op("Max", g.op("Min", z, g.const(_CLIP)), g.const(-_CLIP))
+    cube = g.op("Mul", g.op("Mul", zc, zc), zc)
+    u = g.op("Mul", g.const(act._C), g.op("Add", zc, g.op("Mul", g.const(act._K), cube)))
+    t = g.op("Tanh", u)
+    return g.op("Mul", g.op("Mul", g.const(0.5), z), g.op("Add", g.const(1.0), t))
+
+
+def _selu(g: _Graph, z: str, act: SELU) -> str:
+    # scale * z where z > 0, else scale * alpha * (exp(min(z, 0)) - 1).
+    negative = g.op("Sub", g.op("Exp", g.op("Min", z, g.const(0.0))), g.const(1.0))
+    return g.op(
+        "Where",
+        g.op("Greater", z, g.const(0.0)),
+        g.op("Mul", g.const(act.scale), z),
+        g.op("Mul", g.const(act.scale * act.alpha), negative),
+    )
+
+
+def _leaky_relu(g: _Graph, z: str, act: LeakyReLU) -> str:
+    slope = g.op("Mul", g.const(act.negative_slope), z)
+    return g.op("Where", g.op("Greater", z, g.const(0.0)), z, slope)
+
+
+#: Built-in activation class -> ``(graph, z, activation) -> f(z)``. Exact classes only:
+#: a subclass may compute something else.
+_ACTIVATIONS = {
+    Identity: lambda g, z, act: z,
+    Logistic: lambda g, z, act: g.op("Sigmoid", z),
+    Tanh: lambda g, z, act: g.op("Tanh", z),
+    ReLU: lambda g, z, act: g.op("Relu", z),
+    LeakyReLU: _leaky_relu,
+    GELU: _gelu,
+    SiLU: lambda g, z, act: g.op("Mul", z, g.op("Sigmoid", z)),
+    SELU: _selu,
+    Mish: lambda g, z, act: g.op("Mul", z, g.op("Tanh", _softplus(g, z))),
+    Softplus: lambda g, z, act: _softplus(g, z),
+}
+
+#: Output link -> ``(graph, raw) -> predictions`` (see skdnn._links).
+_LINKS = {
+    "softmax": lambda g, raw: g.op("Softmax", raw, axis=1),
+    "logistic": lambda g, raw: g.op("Sigmoid", raw),
+    "identity": lambda g, raw: raw,
+    "exp": lambda g, raw: g.op("Exp", raw),
+}
+
+
+def _builtin_names() -> list[str]:
+    """The registered activation names the export covers."""
+    covered = []
+    for name in registry.names():
+        try:
+            if type(registry.resolve(name)) in _ACTIVATIONS:
+                covered.append(name)
+        except (TypeError, ValueError):  # a broken third-party plugin
+            pass
+    return covered
+
+
+def _layer_activations(model: Any) -> list:
+    """The activation plugin of every hidden layer, each one the export can write."""
+    n_hidden = len(model.coefs_) - 1
+    plugins = hidden_activations(model.activation, n_hidden)
+    specs = model.activation if isinstance(model.activation, (tuple, list)) else None
+    for layer, plugin in enumerate(plugins):
+        if type(plugin) in _ACTIVATIONS:
+            continue
+        spec = model.activation if specs is None else specs[layer]
+        cls = type(getattr(plugin, "__wrapped__", plugin))
+        raise ValueError(
+            f"{type(model).__name__} cannot be exported to ONNX: the activation {spec!r} "
+            f"of hidden layer {layer + 1} (a {cls.__module__}.{cls.__qualname__}) is not "
+            "a built-in activation, and ONNX cannot express a user-defined activation "
+            "plugin (its forward is Python code). The export covers the built-in "
+            f"activations {', '.join(map(repr, _builtin_names()))}. Fit the model with "
+            "one of them, or register a converter of your own for it with "
+            "skl2onnx.update_registered_converter."
+        )
+    return plugins
+
+
+def _forward(g: _Graph, model: Any, x: str) -> str:
+    """The raw outputs: ``X @ W + b`` for every layer, the hidden activations between."""
+    activations = _layer_activations(model)
+    h = x
+    for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
+        h = g.op("MatMul", h, g.const(W, "coefficient"))
+        h = g.op("Add", h, g.const(np.reshape(b, (1, -1)), "intercepts"))
+        if i < len(activations):
+            h = _ACTIVATIONS[type(activations[i])](g, h, activations[i])
+    return h
+
+
+def _input(g: _Graph, operator: Any) -> str:
+    return g.op("Cast", operator.inputs[0].full_name, to=g.proto)
+
+
+def _float_type(operator: Any) -> tuple[Any, Any]:
+    """``(numpy dtype, skl2onnx tensor type)`` the graph computes in: the input's."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    if isinstance(operator.inputs[0].type, DoubleTensorType):
+        return np.float64, DoubleTensorType
+    return np.float32, FloatTensorType
+
+
+# ------------------------------------------------------------------ the classifier
+
+
+def _label_values(scope: Any, model: Any) -> tuple[np.ndarray, bool]:
+    """The class labels as the graph holds them (int64 or UTF-8 bytes); and whether
+    they are strings. Follows skl2onnx's ``nocl`` option."""
+    from skl2onnx.common.utils_classifier import get_label_classes
+
+    classes = np.asarray(get_label_classes(scope, model))
+    if classes.dtype.kind in "OUS" and all(isinstance(c, (str, bytes)) for c in classes):
+        return np.array([c if isinstance(c, bytes) else c.encode("utf-8") for c in classes]), True
+    try:
+        as_int = classes.astype(np.int64)
+        exact = np.array_equal(as_int, classes)
+    except (TypeError, ValueError):
+        exact = False
+    if not exact:
+        raise ValueError(
+            f"DNNClassifier cannot be exported to ONNX with classes_={model.classes_!r}: "
+            "ONNX labels are integers or strings. Encode the labels as integers or "
+            "strings before fitting, or pass options={'nocl': True} to use class indices."
+        )
+    return as_int, False
+
+
+def _classifier_shapes(operator: Any) -> None:
+    """skl2onnx shape calculator: labels ``[N]`` (``[N, n_labels]`` for multilabel
+    targets), int64 or string; probabilities ``[N, n_classes]`` in the input's type."""
+    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+    from skl2onnx.common.utils import check_input_and_output_numbers
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    model = operator.raw_operator
+    check_exportable(model)
+    dtype, float_type = _float_type(operator)
+    zipmap = operator.scope_inst.get_options(model, dict(zipmap=True))["zipmap"]
+    if zipmap is not False and dtype == np.float64:
+        raise ValueError(
+            "A float64 input makes float64 probabilities, and ONNX's ZipMap takes float32 "
+            "only: pass options={'zipmap': False} (probabilities as a matrix), or float32 "
+            "input."
+        )
+    N = operator.inputs[0].get_first_dimension()
+    _, strings = _label_values(operator.scope_inst, model)
+    label_shape = [N, len(model.classes_)] if model._multilabel else [N]
+    operator.outputs[0].set_type((StringTensorType if strings else Int64TensorType)(label_shape))
+    binary = not model._multilabel and len(model.classes_) == 2
+    operator.outputs[1].set_type(float_type([N, 2 if binary else model.n_outputs_]))
+
+
+def _probabilities(g: _Graph, model: Any, raw: str) -> str:
+    """``predict_proba``: one column per class (skdnn._classifier's transform)."""
+    if model._multilabel or len(model.classes_) > 2:
+        return _LINKS[model.out_activation_](g, raw)
+    if len(model.classes_) == 2:
+        # [sigmoid(-z), sigmoid(z)], never 1 - sigmoid(z): exact where tiny.
+        negative = g.op("Sigmoid", g.op("Neg", raw))
+        return g.op("Concat", negative, g.op("Sigmoid", raw), axis=1)
+    from onnx.helper import make_tensor
+
+    one = make_tensor("value", g.proto, [1], [1.0])
+    return g.op("ConstantOfShape", g.op("Shape", raw), value=one)  # a single class
+
+
+def _convert_classifier(scope: Any, operator: Any, container: Any) -> None:
+    """skl2onnx converter: labels and probabilities, as ``predict`` and
+    ``predict_proba`` give them."""
+    from onnx import TensorProto
+
+    model = operator.raw_operator
+    dtype, _ = _float_type(operator)
+    g = _Graph(scope, container, dtype)
+    P = _probabilities(g, model, _forward(g, model, _input(g, operator)))
+    g.op("Identity", P, output=operator.outputs[1].full_name)
+    label = operator.outputs[0].full_name
+    if model._multilabel:  # each label whose probability exceeds 0.5
+        g.op("Cast", g.op("Greater", P, g.const(0.5)), to=TensorProto.INT64, output=label)
+        return
+    values, strings = _label_values(scope, model)
+    classes = scope.get_unique_variable_name("classes")
+    kind = TensorProto.STRING if strings else TensorProto.INT64
+    container.add_initializer(classes, kind, [len(values)], list(values))
+    # ArgMax keeps the first of tied columns, as predict does.
+    index = g.op("ArgMax", P, axis=1, keepdims=0)
+    g.op("Gather", classes, index, axis=0, output=label)
+
+
+# ------------------------------------------------------------------ the regressor
+
+
+def _regressor_shapes(operator: Any) -> None:
+    """skl2onnx shape calculator: predictions ``[N, n_outputs]`` in the input's type."""
+    from skl2onnx.common.utils import check_input_and_output_numbers
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    model = operator.raw_operator
+    check_exportable(model)
+    _, float_type = _float_type(operator)
+    N = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].set_type(float_type([N, model.n_outputs_]))
+
+
+def _convert_regressor(scope: Any, operator: Any, container: Any) -> None:
+    """skl2onnx converter: ``predict`` as an ``(n_samples, n_outputs)`` matrix."""
+    model = operator.raw_operator
+    dtype, _ = _float_type(operator)
+    g = _Graph(scope, container, dtype)
+    y = _LINKS[model.out_activation_](g, _forward(g, model, _input(g, operator)))
+    g.op("Identity", y, output=operator.outputs[0].full_name)
+
+
+# ------------------------------------------------------------------ public
+
+
+def check_exportable(model: Any) -> None:
+    """Raise unless ONNX can express the predictions of ``model``.
+
+    The converters call this; it needs no skl2onnx. A model exports when it is fitted,
+    every hidden activation is a built-in one (:mod:`skdnn.activations`, per-layer lists
+    and built-in objects such as ``LeakyReLU(negative_slope=0.1)`` included), and its
+    output link is one of ``"softmax"``, ``"logistic"``, ``"identity"``, ``"exp"``.
+    The loss, initializer, optimizer and backend do not enter predictions and are not
+    checked.
+
+    Parameters
+    ----------
+    model : DNNClassifier or DNNRegressor
+        A fitted model.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a DNNClassifier or DNNRegressor.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    ValueError
+        If a hidden activation is user-defined (the message names it and its layer),
+        or the output link is not a built-in one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn import DNNRegressor
+    >>> from skdnn.onnx import check_exportable
+    >>> class Doubling:  # a user-defined activation: f(z) = 2 z
+    ...     def forward(self, Z, xp):
+    ...         return 2 * Z
+    ...     def derivative(self, A, dA, xp):
+    ...         return 2 * dA
+    >>> X = np.linspace(-1, 1, 20).reshape(10, 2)
+    >>> model = DNNRegressor((3,), activation=Doubling(), solver="lbfgs").fit(X, X[:, 0])
+    >>> check_exportable(model)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: DNNRegressor cannot be exported to ONNX: the activation <...Doubling ...> \
+of hidden layer 1 (a ...Doubling) is not a built-in activation, and ONNX cannot express \
+a user-defined activation plugin ...
+    >>> check_exportable(DNNRegressor((3,), activation="gelu", solver="lbfgs").fit(X, X[:, 0]))
+    """
+    if not isinstance(model, (DNNClassifier, DNNRegressor)):
+        raise TypeError(
+            f"check_exportable expects a DNNClassifier or DNNRegressor, got {type(model).__name__}."
+        )
+    check_is_fitted(model)
+    _layer_activations(model)
+    if model.out_activation_ not in _LINKS:
+        raise ValueError(
+            f"{type(model).__name__} cannot be exported to ONNX: its output link "
+            f"out_activation_={model.out_activation_!r} (from loss={model.loss!r}) is not "
+            f"one of {tuple(_LINKS)}, and ONNX cannot express another."
+        )
+
+
+def register() -> None:
+    """Register the converters of both estimators with skl2onnx; idempotent.
+
+    Importing :mod:`skdnn.onnx` calls this when skl2onnx is installed. Afterwards
+    ``skl2onnx.to_onnx`` and ``skl2onnx.convert_sklearn`` convert fitted
+    :class:`~skdnn.DNNClassifier` (alias :data:`CLASSIFIER_ALIAS`, options
+    :data:`CLASSIFIER_OPTIONS`) and :class:`~skdnn.DNNRegressor` (alias
+    :data:`REGRESSOR_ALIAS`) models, alone or inside a pipeline. Calling it again
+    replaces the registration by an identical one.
+
+    Raises
+    ------
+    ImportError
+        If skl2onnx is not installed (``pip install "skdnn[onnx]"``).
+    """
+    try:
+        from skl2onnx import update_registered_converter
+    except ImportError as exc:
+        raise ImportError(
+            'ONNX export needs skl2onnx, onnx and onnxruntime: pip install "skdnn[onnx]".'
+        ) from exc
+    update_registered_converter(
+        DNNClassifier,
+        CLASSIFIER_ALIAS,
+        _classifier_shapes,
+        _convert_classifier,
+        options=CLASSIFIER_OPTIONS,
+    )
+    update_registered_converter(
+        DNNRegressor, REGRESSOR_ALIAS, _regressor_shapes, _convert_regressor
+    )
+
+
+if importlib.util.find_spec("skl2onnx") is not None:
+    register()
