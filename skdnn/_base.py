@@ -198,7 +198,8 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 else None
             )
             listeners = self._listeners()
-            if context is not None:
+            # No callbacks, no epoch subtasks: the context tree keeps one per epoch.
+            if context is not None and getattr(self, "_skl_callbacks", None):
                 callbacks = SklearnCallbacks(
                     self, context, X, y, _metadata(sample_weight), data.reconstruction
                 )
