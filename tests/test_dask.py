@@ -14,8 +14,10 @@ bitwise. Only the timings (``mean_fit_time``...) differ.
 import sys
 import warnings
 
+import joblib
 import numpy as np
 import pytest
+import threadpoolctl
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -23,8 +25,6 @@ from sklearn.model_selection import GridSearchCV
 from tests._helpers import DNNClassifier, DNNRegressor
 
 distributed = pytest.importorskip("distributed")
-joblib = pytest.importorskip("joblib")
-threadpoolctl = pytest.importorskip("threadpoolctl")
 
 
 @pytest.fixture(scope="module")
