@@ -176,7 +176,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         Output link: ``"softmax"`` (multiclass) or ``"logistic"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
