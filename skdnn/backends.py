@@ -4,6 +4,14 @@
 :class:`CupyBackend`, :class:`TorchBackend` and :class:`ArrayAPIStrictBackend` are the
 built-ins. The registry instance is :data:`registry`; third-party backends register
 through the entry-point group ``skdnn.backends``.
+
+Examples
+--------
+>>> from skdnn import backends
+>>> backends.registry.names()
+['array_api_strict', 'cupy', 'numpy', 'torch']
+>>> backends.registry.resolve("numpy").is_available()
+True
 """
 
 from __future__ import annotations
@@ -44,6 +52,22 @@ class Backend(ABC):
         Whether :meth:`matmul` and :meth:`take_rows` really write into ``out=`` (and
         reshaping a contiguous slice gives a view), so the network may keep its
         parameters in flat buffers.
+
+    Examples
+    --------
+    The NumPy backend follows the protocol:
+
+    >>> import numpy as np
+    >>> from skdnn.backends import NumpyBackend
+    >>> backend = NumpyBackend()
+    >>> backend.name, backend.is_available()
+    ('numpy', True)
+    >>> X = backend.asarray([[1, 2], [3, 4], [5, 6]], np.float32)
+    >>> backend.take_rows(X, np.array([2, 0]))
+    array([[5., 6.],
+           [1., 2.]], dtype=float32)
+    >>> type(backend.to_numpy(X)).__name__
+    'ndarray'
     """
 
     required: ClassVar[tuple[str, ...]] = (
@@ -255,6 +279,15 @@ class NumpyBackend(Backend):
 
     Matrix products go to the BLAS NumPy was built with (OpenBLAS in the wheels), which
     uses every core allowed by ``threadpoolctl``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.backends import NumpyBackend
+    >>> backend = NumpyBackend()
+    >>> a = backend.asarray(np.eye(2), np.float32)
+    >>> backend.matmul(a, a).dtype
+    dtype('float32')
     """
 
     name = "numpy"

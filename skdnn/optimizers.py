@@ -9,6 +9,14 @@ built with the estimator's parameters its constructor accepts (``learning_rate_i
 A *full-batch* optimizer (:attr:`Optimizer.full_batch`, :class:`LBFGS`) takes no steps:
 the training core hands it the objective over every training row and it runs the whole
 minimization (:meth:`Optimizer.minimize`; see :mod:`skdnn._lbfgs`).
+
+Examples
+--------
+>>> from skdnn import optimizers
+>>> optimizers.registry.names()
+['adam', 'lbfgs', 'sgd']
+>>> optimizers.registry.resolve("adam", learning_rate_init=0.01).learning_rate_init
+0.01
 """
 
 from __future__ import annotations
@@ -51,6 +59,31 @@ class Optimizer(ABC):
         Whether the optimizer minimizes the full-batch objective itself
         (:meth:`minimize`) instead of taking minibatch steps: the training core then
         runs no epochs and never calls :meth:`step`.
+
+    Examples
+    --------
+    Plain gradient descent, with no state but the learning rate:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from skdnn import DNNClassifier
+    >>> from skdnn.optimizers import Optimizer
+    >>> class PlainGD(Optimizer):
+    ...     def __init__(self, learning_rate_init=0.1):
+    ...         self.learning_rate_init = learning_rate_init
+    ...     def init(self, params, xp):
+    ...         return {"learning_rate": self.learning_rate_init}
+    ...     def step(self, params, grads, state, xp, l2=None):
+    ...         for p, g in zip(params, grads):
+    ...             p -= state["learning_rate"] * g
+    >>> p, g = np.ones(2), np.array([1.0, -1.0])
+    >>> opt = PlainGD()
+    >>> opt.step([p], [g], opt.init([p], np), np)
+    >>> p
+    array([0.9, 1.1])
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = DNNClassifier(hidden_layer_sizes=(8,), solver=PlainGD(0.05), max_iter=5,
+    ...                     random_state=0)
     """
 
     required: ClassVar[tuple[str, ...]] = ("init", "step")
@@ -205,6 +238,17 @@ class SGD(Optimizer):
     ----------
     folds_l2 : bool
         True: :meth:`step` folds the L2 penalty into its pass over memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.optimizers import SGD
+    >>> opt = SGD(learning_rate_init=0.1, momentum=0.0)
+    >>> p, g = np.ones(2), np.array([1.0, -1.0])
+    >>> state = opt.init([p], np)
+    >>> _ = opt.step([p], [g], state, np)
+    >>> p
+    array([0.9, 1.1])
     """
 
     folds_l2 = True
@@ -339,6 +383,17 @@ class Adam(Optimizer):
     ----------
     folds_l2 : bool
         True: :meth:`step` folds the L2 penalty into its pass over memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.optimizers import Adam
+    >>> opt = Adam(learning_rate_init=0.1)
+    >>> p, g = np.ones(2), np.array([1.0, -1.0])
+    >>> state = opt.init([p], np)
+    >>> _ = opt.step([p], [g], state, np)
+    >>> p.round(6)  # the first step moves each parameter by about the learning rate
+    array([0.9, 1.1])
     """
 
     folds_l2 = True
@@ -445,6 +500,14 @@ class LBFGS(Optimizer):
     ----------
     full_batch : bool
         True: the training core hands :meth:`minimize` the objective.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.optimizers import LBFGS
+    >>> result = LBFGS().minimize(lambda x: (float(x @ x), 2 * x), np.array([1.0, -2.0]))
+    >>> bool(abs(result.x).max() < 1e-6)  # the minimum of x @ x
+    True
     """
 
     full_batch = True
