@@ -223,6 +223,10 @@ class Activation(ABC):
         return self.backward(Z, A, _dropout.unmask(dA, M, xp), xp)
 
 
+#: The activations by name: what ``activation=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.activations`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Activation` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("activations", param="activation", base=Activation)
 
 

@@ -270,6 +270,10 @@ class Backend(ABC):
         return self.asarray(generator.random(shape, dtype=host), dtype)
 
 
+#: The backends by name: what ``backend=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.backends`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Backend` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("backends", param="backend", base=Backend)
 
 

@@ -83,6 +83,10 @@ class Initializer(ABC):
         """
 
 
+#: The initializers by name: what ``init=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.initializers`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Initializer` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("initializers", param="init", base=Initializer)
 
 

@@ -109,6 +109,10 @@ class Loss(ABC):
         """
 
 
+#: The losses by name: what ``loss=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.losses`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Loss` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("losses", param="loss", base=Loss)
 
 #: The output link, kept here for code written against ``skdnn.losses.apply_link``.

@@ -192,6 +192,10 @@ class Optimizer(ABC):
         )
 
 
+#: The optimizers by name: what ``solver=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.optimizers`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Optimizer` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("optimizers", param="solver", base=Optimizer)
 
 
