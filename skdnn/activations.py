@@ -105,6 +105,13 @@ class Activation(ABC):
         Returns
         -------
         array of shape (n, k)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.activations import Tanh
+        >>> Tanh().forward(np.array([[0.0, 1.0]]), np).round(4)
+        array([[0.    , 0.7616]])
         """
 
     @abstractmethod
@@ -124,6 +131,16 @@ class Activation(ABC):
         Returns
         -------
         array of shape (n, k)
+
+        Examples
+        --------
+        The logistic function's derivative from its output, ``A (1 - A)``:
+
+        >>> import numpy as np
+        >>> from skdnn.activations import Logistic
+        >>> A = Logistic().forward(np.array([[0.0]]), np)
+        >>> Logistic().derivative(A, np.ones((1, 1)), np)
+        array([[0.25]])
         """
 
     def backward(self, Z: Any, A: Any, dA: Any, xp: Any) -> Any:
@@ -146,6 +163,18 @@ class Activation(ABC):
         Returns
         -------
         array of shape (n, k)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.activations import ReLU, SiLU
+        >>> Z = np.array([[-1.0, 2.0]])
+        >>> ReLU().backward(None, ReLU().forward(Z.copy(), np), np.ones((1, 2)), np)
+        array([[0., 1.]])
+        >>> SiLU.needs_input  # its backward reads Z
+        True
+        >>> SiLU().backward(Z, SiLU().forward(Z.copy(), np), np.ones((1, 2)), np).round(3)
+        array([[0.072, 1.091]])
         """
         return self.derivative(A, dA, xp)
 
@@ -165,6 +194,14 @@ class Activation(ABC):
         Returns
         -------
         array of shape (n, k)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.activations import Identity
+        >>> Identity().forward_with_bias(np.zeros((2, 2)), np.array([1.0, -1.0]), np)
+        array([[ 1., -1.],
+               [ 1., -1.]])
         """
         Z += b
         return self.forward(Z, xp)
@@ -196,6 +233,16 @@ class Activation(ABC):
             The scaled mask.
         D : array of shape (n, k)
             ``A * M``: what the next layer sees.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.activations import Identity
+        >>> Z, b = np.ones((1, 4)), np.zeros(4)
+        >>> U = np.array([[0.1, 0.9, 0.2, 0.8]])  # draws below p = 0.5 drop their unit
+        >>> A, M, D = Identity().forward_dropout(Z, b, U, 0.5, np.empty((1, 4)), np)
+        >>> D
+        array([[0., 2., 0., 2.]])
         """
         A = self.forward_with_bias(Z, b, xp)
         M, D = _dropout.apply_mask(A, U, p, D, xp)
@@ -219,6 +266,14 @@ class Activation(ABC):
         Returns
         -------
         array of shape (n, k)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.activations import Identity
+        >>> M = np.array([[0.0, 2.0]])  # the scaled mask of the forward pass
+        >>> Identity().backward_dropout(None, np.ones((1, 2)), np.ones((1, 2)), M, np)
+        array([[0., 2.]])
         """
         return self.backward(Z, A, _dropout.unmask(dA, M, xp), xp)
 

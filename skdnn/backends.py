@@ -90,6 +90,14 @@ class Backend(ABC):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.name
+        'numpy'
         """
 
     @property
@@ -102,6 +110,14 @@ class Backend(ABC):
         Returns
         -------
         module
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.xp is np
+        True
         """
 
     def unavailable_reason(self) -> str:
@@ -110,6 +126,14 @@ class Backend(ABC):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.unavailable_reason()
+        ''
         """
         return ""
 
@@ -121,6 +145,14 @@ class Backend(ABC):
         Returns
         -------
         bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.is_available()
+        True
         """
         return self.unavailable_reason() == ""
 
@@ -138,6 +170,14 @@ class Backend(ABC):
         Returns
         -------
         array
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.asarray([[1, 2]], np.float32)
+        array([[1., 2.]], dtype=float32)
         """
 
     @abstractmethod
@@ -151,6 +191,14 @@ class Backend(ABC):
         Returns
         -------
         ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.to_numpy(backend.asarray([1, 2], np.float64))
+        array([1., 2.])
         """
 
     @abstractmethod
@@ -167,6 +215,16 @@ class Backend(ABC):
         Returns
         -------
         array of shape (len(idx), n_features)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> X = np.arange(6.0).reshape(3, 2)
+        >>> backend.take_rows(X, np.array([2, 0]))
+        array([[4., 5.],
+               [0., 1.]])
         """
 
     @abstractmethod
@@ -184,6 +242,17 @@ class Backend(ABC):
         Returns
         -------
         array
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> out = np.empty((1, 1))
+        >>> backend.matmul(np.ones((1, 2)), np.ones((2, 1)), out=out) is out
+        True
+        >>> out
+        array([[2.]])
         """
 
     def empty(self, shape: tuple, dtype: Any) -> Any:
@@ -199,6 +268,14 @@ class Backend(ABC):
         Returns
         -------
         array
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.empty((2, 3), np.float32).shape
+        (2, 3)
         """
         return self.xp.empty(shape, dtype=dtype)
 
@@ -215,6 +292,14 @@ class Backend(ABC):
         Returns
         -------
         bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.fits(np.zeros((10, 10)))
+        True
         """
         return True
 
@@ -231,6 +316,14 @@ class Backend(ABC):
         Returns
         -------
         bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.owns(np.zeros(2))  # host input: validated on the host as usual
+        False
         """
         return False
 
@@ -247,6 +340,15 @@ class Backend(ABC):
         Returns
         -------
         object
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> g = backend.random_generator(0)
+        >>> backend.uniform(g, (2,), np.float64).shape
+        (2,)
         """
         return np.random.default_rng(seed)
 
@@ -265,6 +367,15 @@ class Backend(ABC):
         Returns
         -------
         array of shape ``shape``
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> U = backend.uniform(backend.random_generator(0), (1000,), np.float32)
+        >>> U.dtype, bool(U.min() >= 0.0), bool(U.max() < 1.0)
+        (dtype('float32'), True, True)
         """
         host = np.dtype(str(dtype).rsplit(".", 1)[-1])
         return self.asarray(generator.random(shape, dtype=host), dtype)

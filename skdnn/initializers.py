@@ -80,6 +80,14 @@ class Initializer(ABC):
         -------
         ndarray of shape (fan_in, fan_out)
             A host array of ``dtype``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.initializers import XavierUniform
+        >>> W = XavierUniform()(3, 2, np.random.RandomState(0), np.float64)
+        >>> W.shape, bool(np.all(np.abs(W) <= np.sqrt(6 / 5)))  # U(-sqrt(6/(in+out)), ...)
+        ((3, 2), True)
         """
 
 

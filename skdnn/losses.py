@@ -106,6 +106,22 @@ class Loss(ABC):
             The weighted mean loss over the rows.
         grad : array of shape (n, n_outputs)
             Its gradient with respect to ``raw``.
+
+        Examples
+        --------
+        The built-in cross-entropy on two rows, the second one weighted three times:
+
+        >>> import numpy as np
+        >>> from skdnn.losses import CrossEntropy
+        >>> raw = np.zeros((2, 2))
+        >>> Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+        >>> loss, grad = CrossEntropy().value_and_gradient(raw, Y, np.array([1.0, 3.0]),
+        ...                                                "softmax", np)
+        >>> round(float(loss), 4)  # log(2)
+        0.6931
+        >>> grad  # (p - y) * w / sum(w)
+        array([[-0.125,  0.125],
+               [ 0.375, -0.375]])
         """
 
 

@@ -104,6 +104,14 @@ class Optimizer(ABC):
         -------
         state : dict
             Arrays and Python scalars (moments, step counter, learning rate).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import Adam
+        >>> state = Adam().init([np.zeros((2, 3)), np.zeros(3)], np)
+        >>> sorted(state)  # doctest: +ELLIPSIS
+        [...]
         """
 
     @abstractmethod
@@ -127,6 +135,16 @@ class Optimizer(ABC):
         sumsq : float or 0-d array
             With ``l2``: the sum of squares of the first ``n`` parameters before the
             update. Ignored otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import SGD
+        >>> opt = SGD(learning_rate_init=0.5, momentum=0.0)
+        >>> params, grads = [np.ones(3)], [np.array([1.0, 0.0, -1.0])]
+        >>> _ = opt.step(params, grads, opt.init(params, np), np)
+        >>> params[0]
+        array([0.5, 1. , 1.5])
         """
 
     def end_epoch(self, state: dict, n_seen: int) -> None:
@@ -137,6 +155,18 @@ class Optimizer(ABC):
         state : dict
         n_seen : int
             Samples seen so far.
+
+        Examples
+        --------
+        The inverse-scaling schedule of :class:`SGD` lowers its learning rate here:
+
+        >>> import numpy as np
+        >>> from skdnn.optimizers import SGD
+        >>> opt = SGD(learning_rate_init=1.0, learning_rate="invscaling", power_t=0.5)
+        >>> state = opt.init([np.zeros(1)], np)
+        >>> opt.end_epoch(state, n_seen=3)
+        >>> state["learning_rate"]
+        0.5
         """
         return None  # a deliberate no-op: a constant learning rate needs nothing
 
@@ -154,6 +184,17 @@ class Optimizer(ABC):
         stop : bool
             True to stop, False to go on (for example after lowering the learning
             rate).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import SGD
+        >>> opt = SGD(learning_rate_init=0.1, learning_rate="adaptive")
+        >>> state = opt.init([np.zeros(1)], np)
+        >>> opt.on_plateau(state, verbose=False)  # lower the rate and go on
+        False
+        >>> round(state["learning_rate"], 6)
+        0.02
         """
         return True
 
@@ -186,6 +227,15 @@ class Optimizer(ABC):
         result : scipy.optimize.OptimizeResult
             With at least ``x``, ``fun``, ``nit``, ``nfev``, ``status`` and ``message``
             (``status`` 0 when converged).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import LBFGS
+        >>> def objective(x):
+        ...     return float(((x - 3.0) ** 2).sum()), 2 * (x - 3.0)
+        >>> LBFGS().minimize(objective, np.zeros(2)).x.round(4)
+        array([3., 3.])
         """
         raise NotImplementedError(
             f"{type(self).__name__} is not a full-batch optimizer (full_batch=False)."
