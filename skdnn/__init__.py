@@ -14,6 +14,13 @@ __version__ = "0.1.0"
 
 # Pickles, skops (its trusted types) and reprs name the public path, skdnn.DNNClassifier.
 DNNClassifier.__module__ = DNNRegressor.__module__ = __name__
+# Doctest looks for a class's methods in the class's module, now this one: name them.
+__test__ = {
+    f"{cls.__name__}.{name}": method
+    for cls in (DNNClassifier, DNNRegressor)
+    for name, method in vars(cls).items()
+    if not name.startswith("_") and ">>>" in (getattr(method, "__doc__", "") or "")
+}
 
 __all__ = [
     "DNNClassifier",

@@ -23,6 +23,18 @@ class ArrayAPIBackend(Backend):
     Subclasses name the namespace (``module``) and how its arrays reach NumPy. The
     network's math uses only standard functions on it (no ``out=``), so this is the
     path that proves the code portable; it is slower than the NumPy backend.
+
+    Examples
+    --------
+    A subclass names the namespace's module:
+
+    >>> from skdnn.backends import ArrayAPIBackend
+    >>> class StrictAgain(ArrayAPIBackend):
+    ...     name = "strict_again"
+    ...     module = "array_api_strict"
+    >>> backend = StrictAgain()
+    >>> backend.name, backend.is_available()  # True where array-api-strict is installed
+    ('strict_again', True)
     """
 
     name = "array_api"
@@ -145,6 +157,20 @@ class ArrayAPIStrictBackend(ArrayAPIBackend):
 
     A correctness tool, not a fast one: it rejects every call outside the standard, so
     the estimator's tests run on it catch what a GPU library would reject.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.backends import ArrayAPIStrictBackend
+    >>> backend = ArrayAPIStrictBackend()
+    >>> backend.name
+    'array_api_strict'
+    >>> if backend.is_available():
+    ...     x = backend.asarray(np.ones((2, 3)), np.float32)
+    ...     print(backend.to_numpy(x).shape)
+    ... else:
+    ...     print((2, 3))
+    (2, 3)
     """
 
     name = "array_api_strict"
@@ -162,6 +188,15 @@ class TorchBackend(ArrayAPIBackend):
     device : str or None, default=None
         ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; None takes CUDA when it is available,
         else the CPU.
+
+    Examples
+    --------
+    >>> from skdnn.backends import TorchBackend
+    >>> backend = TorchBackend(device="cpu")
+    >>> backend.name, backend.device
+    ('torch', 'cpu')
+    >>> isinstance(backend.is_available(), bool)  # False without PyTorch
+    True
     """
 
     name = "torch"

@@ -176,7 +176,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         Output link: ``"softmax"`` (multiclass) or ``"logistic"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -301,6 +301,18 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         -------
         self : DNNClassifier
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdnn import DNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05, max_iter=300,
+        ...                     random_state=0).fit(X, y)
+        >>> [W.shape for W in clf.coefs_]
+        [(4, 8), (8, 3)]
+        >>> clf.n_iter_ == len(clf.loss_curve_)
+        True
         """
         return self._fit(X, y, sample_weight)
 
@@ -325,6 +337,18 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         -------
         self : DNNClassifier
             The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from skdnn import DNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DNNClassifier(hidden_layer_sizes=(8,), random_state=0)
+        >>> for X_part, y_part in zip(np.array_split(X, 3), np.array_split(y, 3)):
+        ...     clf = clf.partial_fit(X_part, y_part, classes=[0, 1, 2])
+        >>> clf.n_iter_, len(clf.loss_curve_), clf.t_
+        (1, 3, 150)
         """
         return self._partial_fit(X, y, sample_weight, classes)
 
@@ -343,6 +367,17 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         proba : ndarray of shape (n_samples, n_classes)
             Class probabilities in the order of ``classes_`` (for multilabel targets,
             the independent probability of each label).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdnn import DNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05, max_iter=300,
+        ...                     random_state=0).fit(X, y)
+        >>> P = clf.predict_proba(X[:2])
+        >>> P.shape, P.sum(axis=1).round(6)
+        ((2, 3), array([1., 1.]))
         """
         return self._probabilities(X)[0]
 
@@ -359,6 +394,17 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         log_proba : ndarray of shape (n_samples, n_classes)
             ``log(predict_proba(X))``, finite wherever the probability is
             representable.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from skdnn import DNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05, max_iter=300,
+        ...                     random_state=0).fit(X, y)
+        >>> bool(np.allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X)))
+        True
         """
         return self._probabilities(X, log=True)[0]
 
@@ -374,6 +420,16 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels (a 0/1 indicator matrix for multilabel targets).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdnn import DNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05, max_iter=300,
+        ...                     random_state=0).fit(X, y)
+        >>> clf.predict(X[[0, 50, 100]])
+        array([0, 1, 2])
         """
         P, backend = self._probabilities(X)
         xp = np if backend is None else backend.xp

@@ -22,6 +22,15 @@ class CupyBackend(Backend):
 
     Data is copied to the device once per fit; fitted attributes are copied back to
     the host, so the model pickles and predicts where CuPy is missing.
+
+    Examples
+    --------
+    >>> from skdnn.backends import CupyBackend
+    >>> backend = CupyBackend()
+    >>> backend.name
+    'cupy'
+    >>> isinstance(backend.is_available(), bool)  # False without CuPy or a CUDA device
+    True
     """
 
     name = "cupy"

@@ -71,6 +71,15 @@ def apply(raw: Any, link: str, xp: Any) -> Any:
     ------
     ValueError
         If ``link`` is not one of :data:`LINKS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.losses import apply_link
+    >>> apply_link(np.array([[0.0, np.log(3.0)]]), "softmax", np)
+    array([[0.25, 0.75]])
+    >>> apply_link(np.array([[0.0]]), "logistic", np)
+    array([[0.5]])
     """
     _check(link)
     if link == "softmax":

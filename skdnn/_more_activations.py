@@ -69,6 +69,13 @@ class LeakyReLU(Activation):
     negative_slope : float, default=0.01
         The slope for ``z <= 0``; at least 0 (the derivative is written from the sign
         of the output).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.activations import LeakyReLU
+    >>> LeakyReLU(negative_slope=0.1).forward(np.array([-2.0, 0.0, 2.0]), np).round(3)
+    array([-0.2,  0. ,  2. ])
     """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
@@ -120,6 +127,13 @@ class GELU(_FromInput):
     It differs from the exact ``z * Phi(z)`` by at most about ``5e-4``; its derivative
     ``(1 + t) / 2 + z / 2 * (1 - t**2) * u'(z)`` (``t = tanh(u)``) is the exact
     derivative of this approximation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.activations import GELU
+    >>> GELU().forward(np.array([-2.0, 0.0, 2.0]), np).round(3)
+    array([-0.045,  0.   ,  1.955])
     """
 
     _C = math.sqrt(2.0 / math.pi)
@@ -166,7 +180,15 @@ class GELU(_FromInput):
 @registry.register("silu")
 @registry.register("swish")
 class SiLU(_FromInput):
-    """The sigmoid linear unit (swish) ``f(z) = z * sigmoid(z)``; also named ``"swish"``."""
+    """The sigmoid linear unit (swish) ``f(z) = z * sigmoid(z)``; also named ``"swish"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.activations import SiLU
+    >>> SiLU().forward(np.array([-2.0, 0.0, 2.0]), np).round(3)
+    array([-0.238,  0.   ,  1.762])
+    """
 
     def forward(self, Z: Any, xp: Any) -> Any:
         """``z * sigmoid(z)``.
@@ -206,6 +228,13 @@ class SELU(Activation):
 
     ``f(z) = scale * z`` for ``z > 0``, ``scale * alpha * (exp(z) - 1)`` otherwise, with
     the self-normalising constants ``alpha ~ 1.6733`` and ``scale ~ 1.0507``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.activations import SELU
+    >>> SELU().forward(np.array([-2.0, 0.0, 2.0]), np).round(3)
+    array([-1.52 ,  0.   ,  2.101])
     """
 
     alpha = 1.6732632423543772848170429916717
@@ -243,7 +272,15 @@ class SELU(Activation):
 
 @registry.register("mish")
 class Mish(_FromInput):
-    """Mish (Misra) ``f(z) = z * tanh(softplus(z))``."""
+    """Mish (Misra) ``f(z) = z * tanh(softplus(z))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.activations import Mish
+    >>> Mish().forward(np.array([-2.0, 0.0, 2.0]), np).round(3)
+    array([-0.253,  0.   ,  1.944])
+    """
 
     def forward(self, Z: Any, xp: Any) -> Any:
         """``z * tanh(softplus(z))``.
@@ -279,7 +316,15 @@ class Mish(_FromInput):
 
 @registry.register("softplus")
 class Softplus(_FromInput):
-    """``f(z) = log(1 + exp(z))``, a smooth ReLU."""
+    """``f(z) = log(1 + exp(z))``, a smooth ReLU.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.activations import Softplus
+    >>> Softplus().forward(np.array([-2.0, 0.0, 2.0]), np).round(3)
+    array([0.127, 0.693, 2.127])
+    """
 
     def forward(self, Z: Any, xp: Any) -> Any:
         """``max(z, 0) + log1p(exp(-|z|))``.

@@ -165,7 +165,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         Output link: ``"identity"`` or ``"exp"`` (``loss="poisson"``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -273,6 +273,16 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         -------
         self : DNNRegressor
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skdnn import DNNRegressor
+        >>> X, y = make_regression(n_samples=50, n_features=3, noise=10, random_state=0)
+        >>> reg = DNNRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.1,
+        ...                    random_state=0).fit(X, y / y.std())
+        >>> [W.shape for W in reg.coefs_], reg.out_activation_
+        ([(3, 8), (8, 1)], 'identity')
         """
         return self._fit(X, y, sample_weight)
 
@@ -294,6 +304,18 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         -------
         self : DNNRegressor
             The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_regression
+        >>> from skdnn import DNNRegressor
+        >>> X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+        >>> reg = DNNRegressor(hidden_layer_sizes=(8,), random_state=0)
+        >>> for X_part, y_part in zip(np.array_split(X, 3), np.array_split(y, 3)):
+        ...     reg = reg.partial_fit(X_part, y_part)
+        >>> reg.n_iter_, len(reg.loss_curve_), reg.t_
+        (1, 3, 60)
         """
         return self._partial_fit(X, y, sample_weight)
 
@@ -309,6 +331,20 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values (one dimension for a single output, as ``MLPRegressor``).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skdnn import DNNRegressor
+        >>> X, y = make_regression(n_samples=50, n_features=3, n_targets=2, noise=10,
+        ...                        random_state=0)
+        >>> y = y / y.std(axis=0)
+        >>> reg = DNNRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.1,
+        ...                    random_state=0).fit(X, y)
+        >>> reg.predict(X[:4]).shape  # one column per output
+        (4, 2)
+        >>> reg.predict(X[:4]).dtype
+        dtype('float64')
         """
         check_is_fitted(self)
         transform = self._transform({"out_activation_": self.out_activation_})

@@ -4,6 +4,14 @@
 :class:`CupyBackend`, :class:`TorchBackend` and :class:`ArrayAPIStrictBackend` are the
 built-ins. The registry instance is :data:`registry`; third-party backends register
 through the entry-point group ``skdnn.backends``.
+
+Examples
+--------
+>>> from skdnn import backends
+>>> backends.registry.names()
+['array_api_strict', 'cupy', 'numpy', 'torch']
+>>> backends.registry.resolve("numpy").is_available()
+True
 """
 
 from __future__ import annotations
@@ -44,6 +52,22 @@ class Backend(ABC):
         Whether :meth:`matmul` and :meth:`take_rows` really write into ``out=`` (and
         reshaping a contiguous slice gives a view), so the network may keep its
         parameters in flat buffers.
+
+    Examples
+    --------
+    The NumPy backend follows the protocol:
+
+    >>> import numpy as np
+    >>> from skdnn.backends import NumpyBackend
+    >>> backend = NumpyBackend()
+    >>> backend.name, backend.is_available()
+    ('numpy', True)
+    >>> X = backend.asarray([[1, 2], [3, 4], [5, 6]], np.float32)
+    >>> backend.take_rows(X, np.array([2, 0]))
+    array([[5., 6.],
+           [1., 2.]], dtype=float32)
+    >>> type(backend.to_numpy(X)).__name__
+    'ndarray'
     """
 
     required: ClassVar[tuple[str, ...]] = (
@@ -66,6 +90,14 @@ class Backend(ABC):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.name
+        'numpy'
         """
 
     @property
@@ -78,6 +110,14 @@ class Backend(ABC):
         Returns
         -------
         module
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.xp is np
+        True
         """
 
     def unavailable_reason(self) -> str:
@@ -86,6 +126,14 @@ class Backend(ABC):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.unavailable_reason()
+        ''
         """
         return ""
 
@@ -97,6 +145,14 @@ class Backend(ABC):
         Returns
         -------
         bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.is_available()
+        True
         """
         return self.unavailable_reason() == ""
 
@@ -114,6 +170,14 @@ class Backend(ABC):
         Returns
         -------
         array
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.asarray([[1, 2]], np.float32)
+        array([[1., 2.]], dtype=float32)
         """
 
     @abstractmethod
@@ -127,6 +191,14 @@ class Backend(ABC):
         Returns
         -------
         ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.to_numpy(backend.asarray([1, 2], np.float64))
+        array([1., 2.])
         """
 
     @abstractmethod
@@ -143,6 +215,16 @@ class Backend(ABC):
         Returns
         -------
         array of shape (len(idx), n_features)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> X = np.arange(6.0).reshape(3, 2)
+        >>> backend.take_rows(X, np.array([2, 0]))
+        array([[4., 5.],
+               [0., 1.]])
         """
 
     @abstractmethod
@@ -160,6 +242,17 @@ class Backend(ABC):
         Returns
         -------
         array
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> out = np.empty((1, 1))
+        >>> backend.matmul(np.ones((1, 2)), np.ones((2, 1)), out=out) is out
+        True
+        >>> out
+        array([[2.]])
         """
 
     def empty(self, shape: tuple, dtype: Any) -> Any:
@@ -175,6 +268,14 @@ class Backend(ABC):
         Returns
         -------
         array
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.empty((2, 3), np.float32).shape
+        (2, 3)
         """
         return self.xp.empty(shape, dtype=dtype)
 
@@ -191,6 +292,14 @@ class Backend(ABC):
         Returns
         -------
         bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.fits(np.zeros((10, 10)))
+        True
         """
         return True
 
@@ -207,6 +316,14 @@ class Backend(ABC):
         Returns
         -------
         bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> backend.owns(np.zeros(2))  # host input: validated on the host as usual
+        False
         """
         return False
 
@@ -223,6 +340,15 @@ class Backend(ABC):
         Returns
         -------
         object
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> g = backend.random_generator(0)
+        >>> backend.uniform(g, (2,), np.float64).shape
+        (2,)
         """
         return np.random.default_rng(seed)
 
@@ -241,11 +367,24 @@ class Backend(ABC):
         Returns
         -------
         array of shape ``shape``
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.backends import NumpyBackend
+        >>> backend = NumpyBackend()
+        >>> U = backend.uniform(backend.random_generator(0), (1000,), np.float32)
+        >>> U.dtype, bool(U.min() >= 0.0), bool(U.max() < 1.0)
+        (dtype('float32'), True, True)
         """
         host = np.dtype(str(dtype).rsplit(".", 1)[-1])
         return self.asarray(generator.random(shape, dtype=host), dtype)
 
 
+#: The backends by name: what ``backend=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.backends`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Backend` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("backends", param="backend", base=Backend)
 
 
@@ -255,6 +394,15 @@ class NumpyBackend(Backend):
 
     Matrix products go to the BLAS NumPy was built with (OpenBLAS in the wheels), which
     uses every core allowed by ``threadpoolctl``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.backends import NumpyBackend
+    >>> backend = NumpyBackend()
+    >>> a = backend.asarray(np.eye(2), np.float32)
+    >>> backend.matmul(a, a).dtype
+    dtype('float32')
     """
 
     name = "numpy"

@@ -9,6 +9,14 @@ built with the estimator's parameters its constructor accepts (``learning_rate_i
 A *full-batch* optimizer (:attr:`Optimizer.full_batch`, :class:`LBFGS`) takes no steps:
 the training core hands it the objective over every training row and it runs the whole
 minimization (:meth:`Optimizer.minimize`; see :mod:`skdnn._lbfgs`).
+
+Examples
+--------
+>>> from skdnn import optimizers
+>>> optimizers.registry.names()
+['adam', 'lbfgs', 'sgd']
+>>> optimizers.registry.resolve("adam", learning_rate_init=0.01).learning_rate_init
+0.01
 """
 
 from __future__ import annotations
@@ -51,6 +59,31 @@ class Optimizer(ABC):
         Whether the optimizer minimizes the full-batch objective itself
         (:meth:`minimize`) instead of taking minibatch steps: the training core then
         runs no epochs and never calls :meth:`step`.
+
+    Examples
+    --------
+    Plain gradient descent, with no state but the learning rate:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from skdnn import DNNClassifier
+    >>> from skdnn.optimizers import Optimizer
+    >>> class PlainGD(Optimizer):
+    ...     def __init__(self, learning_rate_init=0.1):
+    ...         self.learning_rate_init = learning_rate_init
+    ...     def init(self, params, xp):
+    ...         return {"learning_rate": self.learning_rate_init}
+    ...     def step(self, params, grads, state, xp, l2=None):
+    ...         for p, g in zip(params, grads):
+    ...             p -= state["learning_rate"] * g
+    >>> p, g = np.ones(2), np.array([1.0, -1.0])
+    >>> opt = PlainGD()
+    >>> opt.step([p], [g], opt.init([p], np), np)
+    >>> p
+    array([0.9, 1.1])
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = DNNClassifier(hidden_layer_sizes=(8,), solver=PlainGD(0.05), max_iter=5,
+    ...                     random_state=0)
     """
 
     required: ClassVar[tuple[str, ...]] = ("init", "step")
@@ -71,6 +104,14 @@ class Optimizer(ABC):
         -------
         state : dict
             Arrays and Python scalars (moments, step counter, learning rate).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import Adam
+        >>> state = Adam().init([np.zeros((2, 3)), np.zeros(3)], np)
+        >>> sorted(state)  # doctest: +ELLIPSIS
+        [...]
         """
 
     @abstractmethod
@@ -94,6 +135,16 @@ class Optimizer(ABC):
         sumsq : float or 0-d array
             With ``l2``: the sum of squares of the first ``n`` parameters before the
             update. Ignored otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import SGD
+        >>> opt = SGD(learning_rate_init=0.5, momentum=0.0)
+        >>> params, grads = [np.ones(3)], [np.array([1.0, 0.0, -1.0])]
+        >>> _ = opt.step(params, grads, opt.init(params, np), np)
+        >>> params[0]
+        array([0.5, 1. , 1.5])
         """
 
     def end_epoch(self, state: dict, n_seen: int) -> None:
@@ -104,6 +155,18 @@ class Optimizer(ABC):
         state : dict
         n_seen : int
             Samples seen so far.
+
+        Examples
+        --------
+        The inverse-scaling schedule of :class:`SGD` lowers its learning rate here:
+
+        >>> import numpy as np
+        >>> from skdnn.optimizers import SGD
+        >>> opt = SGD(learning_rate_init=1.0, learning_rate="invscaling", power_t=0.5)
+        >>> state = opt.init([np.zeros(1)], np)
+        >>> opt.end_epoch(state, n_seen=3)
+        >>> state["learning_rate"]
+        0.5
         """
         return None  # a deliberate no-op: a constant learning rate needs nothing
 
@@ -121,6 +184,17 @@ class Optimizer(ABC):
         stop : bool
             True to stop, False to go on (for example after lowering the learning
             rate).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import SGD
+        >>> opt = SGD(learning_rate_init=0.1, learning_rate="adaptive")
+        >>> state = opt.init([np.zeros(1)], np)
+        >>> opt.on_plateau(state, verbose=False)  # lower the rate and go on
+        False
+        >>> round(state["learning_rate"], 6)
+        0.02
         """
         return True
 
@@ -153,12 +227,25 @@ class Optimizer(ABC):
         result : scipy.optimize.OptimizeResult
             With at least ``x``, ``fun``, ``nit``, ``nfev``, ``status`` and ``message``
             (``status`` 0 when converged).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import LBFGS
+        >>> def objective(x):
+        ...     return float(((x - 3.0) ** 2).sum()), 2 * (x - 3.0)
+        >>> LBFGS().minimize(objective, np.zeros(2)).x.round(4)
+        array([3., 3.])
         """
         raise NotImplementedError(
             f"{type(self).__name__} is not a full-batch optimizer (full_batch=False)."
         )
 
 
+#: The optimizers by name: what ``solver=`` accepts. ``registry.names()`` lists them
+#: (entry points of the group ``skdnn.optimizers`` included), ``registry.register(name)``
+#: adds one, ``registry.resolve(spec)`` turns a name or an object into the plugin
+#: (a fresh :class:`Optimizer` for a name). See :class:`skdnn._registry.Registry`.
 registry = Registry("optimizers", param="solver", base=Optimizer)
 
 
@@ -205,6 +292,17 @@ class SGD(Optimizer):
     ----------
     folds_l2 : bool
         True: :meth:`step` folds the L2 penalty into its pass over memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.optimizers import SGD
+    >>> opt = SGD(learning_rate_init=0.1, momentum=0.0)
+    >>> p, g = np.ones(2), np.array([1.0, -1.0])
+    >>> state = opt.init([p], np)
+    >>> _ = opt.step([p], [g], state, np)
+    >>> p
+    array([0.9, 1.1])
     """
 
     folds_l2 = True
@@ -339,6 +437,17 @@ class Adam(Optimizer):
     ----------
     folds_l2 : bool
         True: :meth:`step` folds the L2 penalty into its pass over memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.optimizers import Adam
+    >>> opt = Adam(learning_rate_init=0.1)
+    >>> p, g = np.ones(2), np.array([1.0, -1.0])
+    >>> state = opt.init([p], np)
+    >>> _ = opt.step([p], [g], state, np)
+    >>> p.round(6)  # the first step moves each parameter by about the learning rate
+    array([0.9, 1.1])
     """
 
     folds_l2 = True
@@ -445,6 +554,14 @@ class LBFGS(Optimizer):
     ----------
     full_batch : bool
         True: the training core hands :meth:`minimize` the objective.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn.optimizers import LBFGS
+    >>> result = LBFGS().minimize(lambda x: (float(x @ x), 2 * x), np.array([1.0, -2.0]))
+    >>> bool(abs(result.x).max() < 1e-6)  # the minimum of x @ x
+    True
     """
 
     full_batch = True
