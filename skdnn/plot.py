@@ -178,7 +178,7 @@ class TrainingCurveDisplay:
         if ax is None:
             _, ax = plt.subplots()
         epochs = np.arange(1, self.stop_epoch + 1)
-        val_kw = {"color": "tab:orange", **(validation_kwargs or {})}
+        val_kw = validation_kwargs or {}
         self.lines_ = {}
         (self.lines_["loss"],) = ax.plot(
             epochs,
@@ -189,7 +189,7 @@ class TrainingCurveDisplay:
             (self.lines_["validation_loss"],) = ax.plot(
                 epochs,
                 self.validation_loss_curve,
-                **{"linestyle": "--", "label": "validation loss", **val_kw},
+                **{"color": "tab:orange", "linestyle": "--", "label": "validation loss", **val_kw},
             )
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
@@ -197,7 +197,9 @@ class TrainingCurveDisplay:
         if self.validation_scores is not None:
             self.score_ax_ = ax.twinx() if score_ax is None else score_ax
             (self.lines_["validation_score"],) = self.score_ax_.plot(
-                epochs, self.validation_scores, **{"label": "validation score", **val_kw}
+                epochs,
+                self.validation_scores,
+                **{"color": "tab:green", "label": "validation score", **val_kw},
             )
             self.score_ax_.set_ylabel("validation score")
             self.score_ax_.set_xlabel("epoch")
@@ -241,7 +243,8 @@ class TrainingCurveDisplay:
                 handles, labels = handles + more, labels + more_labels
             else:
                 self.score_ax_.legend(more, more_labels, loc="best")
-        ax.legend(handles, labels, loc="best")
+        # matplotlib's "best" sees only the artists of ``ax``, not of its twin.
+        ax.legend(handles, labels, loc="center right" if twin else "best")
 
     @classmethod
     def from_estimator(
