@@ -13,16 +13,23 @@ others by ``1 / (1 - p)``); it is never applied at prediction or in the validati
 pass, so the training loss (measured on dropped-out networks) runs above the loss of
 the network that predicts. ``"gelu"`` is the tanh approximation of
 ``z * Phi(z)``; ``activation`` also takes a tuple, one per hidden layer.
+
+The picture draws each model's curves with :func:`skdnn.plot.plot_training_curves`:
+without dropout the training loss falls below the validation loss, with dropout it
+stays above it; the star marks the epoch of the best validation accuracy, whose
+weights each model keeps.
 """
 
 # %%
 import time
 
+import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier
+from skdnn.plot import plot_training_curves
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -71,3 +78,28 @@ for (activation, dropout), (clf, seconds) in models.items():
         f"{activation:<14}{dropout:>8.1f}{clf.loss_:>12.4f}{clf.best_validation_score_:>10.3f}"
         f"{clf.score(X_test, y_test):>10.3f}{seconds:>6.1f}"
     )
+
+# %%
+# The curves of the four models, on the same loss scale; the validation accuracy is
+# on each panel's right-hand axis.
+fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True, sharey=True)
+for ax, ((activation, dropout), (clf, _)) in zip(axes.ravel(), models.items()):
+    display = plot_training_curves(clf, ax, name=f"{activation}, dropout={dropout}")
+    display.score_ax_.set_ylim(0.8, 1.0)
+    ax.set_yscale("log")
+    ax.label_outer()
+    ax.get_legend().remove()
+    ax.legend(
+        [display.lines_["loss"], display.lines_["validation_loss"], display.best_marker_],
+        ["training loss", "validation loss", display.best_marker_.get_label()],
+        loc="lower left",
+        fontsize="small",
+    )
+fig.legend(
+    [display.lines_["validation_score"], display.stop_line_],
+    ["validation accuracy (right axis)", "last epoch"],
+    loc="upper center",
+    ncol=2,
+)
+fig.tight_layout(rect=(0, 0, 1, 0.96))
+plt.show()

@@ -6,19 +6,28 @@ L-BFGS beside MLPClassifier's
 :class:`sklearn.neural_network.MLPClassifier` does: no minibatches, no learning rate,
 ``max_iter`` counts L-BFGS iterations and ``max_fun`` bounds the loss evaluations. On a
 small data set it often converges in fewer passes over the data than Adam.
+
+The picture shows both fitted models' class-1 probability over the plane, with their
+decision boundaries, and, beside them, how many epochs Adam needs to come down to the
+loss L-BFGS reached (:func:`skdnn.plot.plot_training_curves`; an L-BFGS fit records no
+per-epoch curve, as in ``MLPClassifier``).
 """
 
 # %%
 # The data: two interleaving half moons, scaled.
 import time
+import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier
+from skdnn.plot import plot_training_curves
 
 X, y = make_moons(n_samples=400, noise=0.25, random_state=0)
 X = StandardScaler().fit_transform(X)
@@ -47,3 +56,51 @@ grid = np.c_[xx.ravel(), yy.ravel()]
 ours, ref = (model.predict_proba(grid)[:, 1] for model in models.values())
 print(f"same predicted class on {np.mean((ours > 0.5) == (ref > 0.5)):.1%} of the grid")
 print(f"largest probability difference {np.max(np.abs(ours - ref)):.3f}")
+
+# %%
+# The same network trained by Adam, one full pass over the data per epoch, for
+# comparison with the L-BFGS iterations (each a full pass, or a few).
+# Adam stops at ``max_iter`` here: the ConvergenceWarning it raises is the point.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    adam = DNNClassifier(hidden_layer_sizes=(16,), alpha=0.1, max_iter=500, random_state=0).fit(
+        X_train, y_train
+    )
+lbfgs = models["skdnn DNNClassifier"]
+below = np.flatnonzero(np.asarray(adam.loss_curve_) <= lbfgs.loss_)
+print(
+    f"Adam: {adam.n_iter_} epochs, loss {adam.loss_:.4f}; "
+    + (
+        f"at the L-BFGS loss after {below[0] + 1} epochs"
+        if below.size
+        else "never at the L-BFGS loss"
+    )
+)
+
+# %%
+# Left and middle: the probability of class 1 (colour) and the boundary where it is
+# 1/2 (black), with the test points (circles: class 0, triangles: class 1). Right:
+# Adam's training loss per epoch against the loss L-BFGS reached, and the number of
+# L-BFGS iterations.
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.3))
+for ax, (name, proba) in zip(axes, [("skdnn DNNClassifier", ours), ("sklearn MLPClassifier", ref)]):
+    mesh = ax.contourf(xx, yy, proba.reshape(xx.shape), levels=20, cmap="RdBu_r", vmin=0, vmax=1)
+    ax.contour(xx, yy, proba.reshape(xx.shape), levels=[0.5], colors="k")
+    for label, marker, color in ((0, "o", "white"), (1, "^", "gold")):
+        rows = y_test == label
+        ax.scatter(*X_test[rows].T, marker=marker, c=color, edgecolors="k", s=28)
+    ax.set_title(f"{name}, lbfgs: test accuracy {models[name].score(X_test, y_test):.3f}")
+    ax.set_xlabel("feature 0")
+axes[0].set_ylabel("feature 1")
+fig.colorbar(mesh, ax=axes[1], label="P(class 1)")
+display = plot_training_curves(adam, axes[2], name="skdnn: Adam epochs against L-BFGS")
+axes[2].axhline(
+    lbfgs.loss_, color="tab:green", linestyle="--", label=f"L-BFGS loss {lbfgs.loss_:.3f}"
+)
+axes[2].axvline(
+    lbfgs.n_iter_, color="tab:green", linestyle=":", label=f"L-BFGS iterations ({lbfgs.n_iter_})"
+)
+axes[2].set_yscale("log")
+axes[2].legend(fontsize="small")
+fig.tight_layout()
+plt.show()
