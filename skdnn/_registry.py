@@ -5,7 +5,9 @@ optimizers, backends); each plugin module creates its own, with the kind's base 
 A registry maps a name to a factory (usually a class). Third-party packages add names
 through the entry-point group ``skdnn.<kind>``; those are discovered lazily on the first
 lookup and stay unloaded until one is asked for by name, so a broken plugin never breaks
-``import skdnn``.
+``import skdnn``. What was found is kept for the life of the process;
+:meth:`Registry.refresh` scans again after a package is installed or removed in a
+running interpreter.
 
 A plugin that subclasses its kind's base class inherits a default for every optional
 hook. One that only follows the protocol (has the required attributes) is wrapped in a
@@ -16,6 +18,7 @@ unconditionally and never probe with ``hasattr``.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
@@ -87,6 +90,8 @@ class Registry:
         self.base = base
         self._factories: dict[str, Callable[..., Any]] = {}
         self._entry_points: dict[str, Any] | None = None
+        # Names whose factory in _factories was loaded from an entry point.
+        self._from_entry_points: set[str] = set()
 
     def register(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Return a decorator that registers a plugin factory under ``name``.
@@ -107,6 +112,7 @@ class Registry:
 
         def decorator(factory: Callable[..., Any]) -> Callable[..., Any]:
             self._factories[name] = factory
+            self._from_entry_points.discard(name)
             return factory
 
         return decorator
@@ -119,6 +125,32 @@ class Registry:
                 found.setdefault(ep.name, ep)
             self._entry_points = found
         return self._entry_points
+
+    def refresh(self) -> None:
+        """Forget the installed plugins found so far; the next lookup scans again.
+
+        Entry points are scanned once per process, on the first lookup, and a plugin
+        loaded from one is kept. A package installed or uninstalled while the process
+        runs (a notebook, a test session) is therefore seen only after this call.
+        Registered names are kept. Modules already imported stay imported: a removed
+        package's plugin is no longer offered by name, but objects built from it still
+        work. Worker processes started before the install have their own registries;
+        start new ones (joblib/loky reuses its workers) rather than refreshing there.
+
+        Examples
+        --------
+        >>> import skdnn
+        >>> registry = skdnn.losses.registry
+        >>> registry.refresh()  # e.g. after `pip install` of a plugin package
+        >>> "cross_entropy" in registry.names()
+        True
+        """
+        # importlib's finders cache directory listings; a new dist-info must be seen.
+        importlib.invalidate_caches()
+        for name in self._from_entry_points:
+            self._factories.pop(name, None)
+        self._from_entry_points.clear()
+        self._entry_points = None
 
     def names(self) -> list[str]:
         """Sorted names of every available plugin, built-in and installed.
@@ -173,8 +205,9 @@ class Registry:
                 f"{self.group!r}, from {dist!r}) failed to load: "
                 f"{type(exc).__name__}: {exc}. Fix or uninstall that package."
             ) from exc
-        # Cache, so the entry point is imported once per process.
+        # Cache, so the entry point is imported once per process (until refresh()).
         self._factories[name] = factory
+        self._from_entry_points.add(name)
         return factory
 
     def resolve(self, spec: Any, **options: Any) -> Any:
