@@ -5,6 +5,7 @@ import copy as copy_module
 import importlib
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -277,6 +278,61 @@ def test_broken_plugin_does_not_break_import(plugin_path):
     ).stdout
     names = ast.literal_eval(out)
     assert {"my_act", "broken", "relu"} <= set(names)
+
+
+@pytest.fixture
+def fresh_activations(monkeypatch):
+    """The activation registry with its entry-point state isolated from other tests."""
+    registry = skdnn.activations.registry
+    monkeypatch.setattr(registry, "_entry_points", None)
+    monkeypatch.setattr(registry, "_factories", dict(registry._factories))
+    monkeypatch.setattr(registry, "_from_entry_points", set())
+    yield registry
+    sys.modules.pop("skdnn_test_plugin", None)
+    importlib.invalidate_caches()
+
+
+def _install_fake_plugin(path):
+    (path / "skdnn_test_plugin.py").write_text(textwrap.dedent(PLUGIN_SOURCE))
+    info = path / "skdnn_test_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(METADATA)
+    (info / "entry_points.txt").write_text(ENTRY_POINTS)
+    return info
+
+
+def test_refresh_finds_a_package_installed_after_the_first_lookup(
+    fresh_activations, tmp_path, monkeypatch
+):
+    """Entry points are scanned once; a package installed later is seen after refresh()."""
+    registry = fresh_activations
+    assert "my_act" not in registry.names()  # the first lookup scans
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _install_fake_plugin(tmp_path)
+    assert "my_act" not in registry.names()  # kept from the first scan
+    registry.refresh()
+    assert {"my_act", "broken", "relu"} <= set(registry.names())
+    assert type(registry.resolve("my_act").__wrapped__).__name__ == "Softplus"
+
+
+def test_refresh_forgets_a_removed_package_and_keeps_registered_names(
+    fresh_activations, tmp_path, monkeypatch
+):
+    """After an uninstall and refresh(), the name is unknown; registered names stay."""
+    registry = fresh_activations
+    monkeypatch.syspath_prepend(str(tmp_path))
+    info = _install_fake_plugin(tmp_path)
+    registry.refresh()
+    registry.register("own_act")(LooseActivation)
+    loaded = registry.resolve("my_act")  # loaded from the entry point, then kept
+    shutil.rmtree(info)
+    assert type(registry.resolve("my_act")) is type(loaded)  # still kept
+    registry.refresh()
+    assert "my_act" not in registry.names()
+    with pytest.raises(ValueError, match="Unknown activation 'my_act'"):
+        registry.resolve("my_act")
+    assert type(registry.resolve("own_act")).__name__ == "PluginAdapter"
+    assert {"own_act", "relu"} <= set(registry.names())
 
 
 # ------------------------------------------------- base classes and their defaults
