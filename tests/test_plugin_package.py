@@ -92,12 +92,16 @@ def _builds_offline():
     return importlib.util.find_spec("wheel") is not None
 
 
-def _search(n_jobs=2):
-    """The grid over the plugin's names and built-ins, scored by log-loss."""
+def _search(X, y):
+    """The grid over the plugin's names and built-ins, scored by log-loss, fitted by two
+    loky worker processes."""
     estimator = DNNClassifier((5,), max_iter=15, learning_rate_init=0.05, random_state=0)
-    return GridSearchCV(
-        estimator, GRID, cv=2, n_jobs=n_jobs, scoring="neg_log_loss", error_score="raise"
+    search = GridSearchCV(
+        estimator, GRID, cv=2, n_jobs=2, scoring="neg_log_loss", error_score="raise"
     )
+    with joblib.parallel_config(backend="loky"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return search.fit(X, y)
 
 
 @dataclass
@@ -121,23 +125,26 @@ def plugin(tmp_path_factory):
     _fresh_workers()
     control = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            _search().fit(*_data(3))
+        _search(*_data(3))
     except ValueError as exc:
         control = exc
     # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     source = tmp_path_factory.mktemp("plugin") / "skdnn-focal"
-    shutil.copytree(PLUGIN, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    shutil.copytree(
+        PLUGIN,
+        source,
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"),
+    )
     isolation = ["--no-build-isolation"] if _builds_offline() else []
     result = _pip("install", "--no-deps", *isolation, str(source))
     if result.returncode != 0:
         output = result.stdout + result.stderr
-        if isolation or not any(sign in output for sign in OFFLINE):
+        offline = [line.strip() for line in output.splitlines() if any(s in line for s in OFFLINE)]
+        if isolation or not offline:
             pytest.fail(f"pip could not install {PLUGIN}:\n{output}")
-        pytest.skip(f"pip cannot reach an index to build {DIST} (no network): {output[-300:]}")
-    _refresh()
+        pytest.skip(f"pip cannot fetch the build requirements of {DIST}: {offline[0]}")
     try:
+        _refresh()
         yield Installed(control=control, installed_here=True)
     finally:
         result = _pip("uninstall", "-y", DIST)
@@ -193,8 +200,7 @@ def test_grid_search_workers_find_the_plugin(plugin):
     entry points alone."""
     X, y = _data(3)
     _fresh_workers()
-    with joblib.parallel_config(backend="loky"):
-        search = _search().fit(X, y)
+    search = _search(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores))
     # The workers computed what this process computes with the plugin's objects.
