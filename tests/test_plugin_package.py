@@ -203,7 +203,7 @@ def test_grid_search_workers_find_the_plugin(plugin):
     search = _search(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores))
-    # The workers computed what this process computes with the plugin's objects.
+    # The workers' scores are this process's, where the names give the plugin's classes.
     for params, score in zip(search.cv_results_["params"], scores):
         if params["loss"] == "focal":
             estimator = clone(search.estimator).set_params(**params)
