@@ -51,9 +51,7 @@ Y[:, 0] = 1.0
 analytic = {"cross_entropy": q, "mse": 2 * q**2 * (1 - q) / n_classes}
 plugin = {}
 for name in analytic:
-    _, grad = losses.registry.resolve(name).value_and_gradient(
-        raw.copy(), Y, None, "softmax", np
-    )
+    _, grad = losses.registry.resolve(name).value_and_gradient(raw.copy(), Y, None, "softmax", np)
     plugin[name] = np.abs(grad[:, 0]) * q.size  # the plugin returns the mean over rows
     assert np.allclose(plugin[name], analytic[name], rtol=1e-6, atol=1e-12)
 print(
