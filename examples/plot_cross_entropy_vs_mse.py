@@ -117,7 +117,7 @@ for label, params in runs.items():
 # Left: the gradient each loss sends back from a row that is wrong with
 # probability ``q``. Middle and right: squared error from the wide start stalls, with
 # half of the training rows stuck on a confident wrong answer, while cross-entropy
-# fixes them within a few epochs.
+# fixes them within about ten epochs.
 styles = {
     "cross-entropy, wide start": dict(color="tab:blue"),
     "squared error, wide start": dict(color="tab:red"),
