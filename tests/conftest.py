@@ -23,7 +23,8 @@ import pytest
 from tests._helpers import BACKEND, EMULATED_CUPY, TEST_BACKEND, load_cupy_stand_in
 
 # The stand-in is a package named ``cupy``: collecting it would import it as CuPy.
-collect_ignore = ["emulated"]
+# tests/data holds saved models and the script that writes them, which is not a test.
+collect_ignore = ["emulated", "data"]
 
 if TEST_BACKEND == "emulated_cupy":
     sys.modules.pop("cupy", None)
