@@ -125,7 +125,6 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"(__init__\.py|[\\/]plugin[\\/])",
     "doc_module": ("skdnn",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"skdnn": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
