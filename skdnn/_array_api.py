@@ -8,6 +8,7 @@ join.
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 import numpy as np
@@ -244,9 +245,14 @@ class TorchBackend(ArrayAPIBackend):
         """
         if self.owns(x):  # a tensor stays where it is; only its dtype may change
             return self.xp.astype(x, self._dtype(dtype), copy=False)
-        return self.xp.asarray(
-            np.ascontiguousarray(x), dtype=self._dtype(dtype), device=self._device()
-        )
+        with warnings.catch_warnings():
+            # A read-only array (a memmap, joblib's inputs in workers) is shared, not
+            # copied: torch warns that writing to it is undefined, and skdnn never
+            # writes into its inputs.
+            warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+            return self.xp.asarray(
+                np.ascontiguousarray(x), dtype=self._dtype(dtype), device=self._device()
+            )
 
     def to_numpy(self, x: Any) -> np.ndarray:
         """A tensor as a host NumPy array.

@@ -231,3 +231,25 @@ class TestCupyGPU:
         assert loaded._cache.net is None  # device copies are not pickled
         assert all(type(W) is np.ndarray for W in loaded.coefs_)
         assert_allclose(loaded.predict_proba(X), proba, rtol=1e-6, atol=1e-7)
+
+
+def test_read_only_input_is_used_quietly_and_left_as_it_was(tmp_path):
+    """A read-only memmap (or joblib's inputs in workers) trains and predicts on every
+    backend without warnings, and is never written to."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.RandomState(0)
+    path = tmp_path / "X.npy"
+    np.save(path, rng.randn(60, 4))
+    X = np.load(path, mmap_mode="r")
+    y = (X[:, 0] > 0).astype(int)
+    clf = DNNClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        clf.partial_fit(X, y)
+        clf.predict_proba(X)
+    assert_array_equal(np.asarray(X), np.load(path))
