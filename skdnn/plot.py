@@ -54,15 +54,18 @@ class TrainingCurveDisplay:
         Loss of the held-out rows at every epoch (``validation_loss_curve_``).
     estimator_name : str, default=None
         Name used in the title.
+    best_validation_score : float, default=None
+        The estimator's ``best_validation_score_``: the best epoch is the first that
+        reached it (the weights early stopping kept). None: the highest score.
 
     Attributes
     ----------
     stop_epoch : int
         The last epoch run.
     best_epoch : int
-        With validation scores, the first epoch of the best score (the weights an
-        early-stopped estimator keeps); else the first epoch of the lowest training
-        loss (the ``tol`` rule's ``best_loss_``).
+        With validation scores, the first epoch of ``best_validation_score`` (the
+        weights an early-stopped estimator keeps), or of the highest score; else the
+        first epoch of the lowest training loss (the ``tol`` rule's ``best_loss_``).
     best_rule : {"validation_score", "loss"}
         Which of the two ``best_epoch`` is.
     ax_ : matplotlib Axes
@@ -107,6 +110,7 @@ class TrainingCurveDisplay:
         validation_scores: Any = None,
         validation_loss_curve: Any = None,
         estimator_name: str | None = None,
+        best_validation_score: float | None = None,
     ) -> None:
         self.loss_curve = _curve(loss_curve)
         self.validation_scores = _curve(validation_scores)
@@ -126,7 +130,12 @@ class TrainingCurveDisplay:
         self.stop_epoch = int(self.loss_curve.size)
         if self.validation_scores is not None:
             self.best_rule = "validation_score"
-            self.best_epoch = int(np.argmax(self.validation_scores)) + 1
+            # The kept weights are those of the first epoch reaching the estimator's
+            # best score: after a warm start under another validation_scoring the best
+            # starts anew, and may be below an earlier epoch's score.
+            hits = np.flatnonzero(self.validation_scores == best_validation_score)
+            best = hits[0] if hits.size else np.argmax(self.validation_scores)
+            self.best_epoch = int(best) + 1
         else:
             self.best_rule = "loss"
             self.best_epoch = int(np.argmin(self.loss_curve)) + 1
@@ -315,6 +324,7 @@ class TrainingCurveDisplay:
             validation_scores=getattr(estimator, "validation_scores_", None),
             validation_loss_curve=getattr(estimator, "validation_loss_curve_", None),
             estimator_name=type(estimator).__name__ if name is None else name,
+            best_validation_score=getattr(estimator, "best_validation_score_", None),
         )
         return display.plot(
             ax, score_ax=score_ax, loss_kwargs=loss_kwargs, validation_kwargs=validation_kwargs

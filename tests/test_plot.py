@@ -183,3 +183,14 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         ImportError, match=r"TrainingCurveDisplay.plot needs matplotlib.*skdnn\[plot\]"
     ):
         display.plot()
+
+
+def test_the_kept_epoch_follows_best_validation_score_after_a_restart():
+    """After a warm start under another validation_scoring the best score starts anew:
+    the kept weights are those of the first epoch reaching best_validation_score_,
+    not of the highest score in the whole history."""
+    from skdnn.plot import TrainingCurveDisplay
+
+    curves = dict(loss_curve=[0.9, 0.5, 0.4, 0.45], validation_scores=[0.9, 0.5, 0.6, 0.55])
+    assert TrainingCurveDisplay(**curves, best_validation_score=0.6).plot().best_epoch == 3
+    assert TrainingCurveDisplay(**curves).plot().best_epoch == 1
