@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_info
 
 from skdnn import DNNClassifier
 
-n_rows, n_features, n_classes, batch_size = 4000, 64, 10, 200
+n_rows, n_features, n_classes, batch_size = 2000, 64, 10, 200
 widths = [32, 64, 128, 256, 512, 1024]
 rng = np.random.default_rng(0)
 X = rng.standard_normal((n_rows, n_features), dtype=np.float32)
@@ -39,7 +39,7 @@ n_threads = max(info["num_threads"] for info in threadpool_info() if info["user_
 print(f"{os.cpu_count()} CPU cores, BLAS with up to {n_threads} threads")
 
 
-def best_of(run, seconds=0.6):
+def best_of(run, seconds=0.3):
     """The shortest of several runs, repeated for about ``seconds`` (at least 3)."""
     times = []
     while len(times) < 3 or sum(times) < seconds:
