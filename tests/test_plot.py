@@ -192,5 +192,5 @@ def test_the_kept_epoch_follows_best_validation_score_after_a_restart():
     from skdnn.plot import TrainingCurveDisplay
 
     curves = dict(loss_curve=[0.9, 0.5, 0.4, 0.45], validation_scores=[0.9, 0.5, 0.6, 0.55])
-    assert TrainingCurveDisplay(**curves, best_validation_score=0.6).plot().best_epoch == 3
-    assert TrainingCurveDisplay(**curves).plot().best_epoch == 1
+    assert TrainingCurveDisplay(**curves, best_validation_score=0.6).best_epoch == 3
+    assert TrainingCurveDisplay(**curves).best_epoch == 1
