@@ -198,8 +198,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 else None
             )
             listeners = self._listeners()
-            # No callbacks, no epoch subtasks: the context tree keeps one per epoch.
-            if context is not None and getattr(self, "_skl_callbacks", None):
+            if context is not None:
                 callbacks = SklearnCallbacks(
                     self, context, X, y, _metadata(sample_weight), data.reconstruction
                 )

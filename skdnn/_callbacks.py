@@ -67,8 +67,9 @@ else:
 
 
 def open_fit_task(estimator: Any, max_epochs: int):
-    """The root callback context of one fit call, or None without the callback API."""
-    if not SUPPORTED:
+    """The root callback context of one fit call; None without the callback API or
+    without callbacks (their task tree keeps an object per epoch: no callers, no tree)."""
+    if not SUPPORTED or not getattr(estimator, "_skl_callbacks", None):
         return None
     return estimator._init_callback_context(max_subtasks=max_epochs)
 
