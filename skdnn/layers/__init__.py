@@ -1,0 +1,8 @@
+"""Layers of the network, behind one protocol (:class:`Layer`).
+
+The network is a sequence of layers; see :class:`Layer` for the hooks each provides.
+"""
+
+from ._base import Layer
+
+__all__ = ["Layer"]
