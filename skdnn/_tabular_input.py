@@ -171,7 +171,7 @@ class TabularInput(TransformerMixin, BaseEstimator):
         if not self._numeric_idx and not categorical:
             raise ValueError(
                 "TabularInput: no usable column left (every column is all missing or "
-                "constant at fit); give it data that varies."
+                f"constant at fit, n_samples={X.shape[0]}); give it data that varies."
             )
         self._fit_numeric(X, names)
         self._fit_categorical(columns, categorical, names)
@@ -388,7 +388,7 @@ def _resolve_categorical(X: Any, spec: Any, names: list) -> np.ndarray:
                 "categorical_features given as names needs X with column names (a "
                 "DataFrame); for an array, give integer indices or a boolean mask."
             )
-        unknown = [s for s in spec.ravel() if s not in names]
+        unknown = [str(s) for s in spec.ravel() if s not in names]
         if unknown:
             raise ValueError(
                 f"categorical_features names {unknown} not found among the columns of X: {names}."
