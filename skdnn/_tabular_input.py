@@ -4,9 +4,9 @@
 every later table. Per column, by kind:
 
 * numeric: centred by the median, scaled by a quantile range, smoothly clipped
-  (:class:`_RobustScaleSmoothClip`, RealMLP's preprocessing); a missing value becomes 0
-  after scaling (the median), with a 0/1 missing-indicator column where the column had
-  missing values at fit;
+  (:class:`skdnn.preprocessing.RobustScaleSmoothClip`, RealMLP's preprocessing); a
+  missing value becomes 0 after scaling (the median), with a 0/1 missing-indicator
+  column where the column had missing values at fit;
 * categorical with at most ``max_onehot_categories`` categories at fit: one-hot, one
   0/1 column per category (missing values seen at fit are a category of their own);
   unseen categories, and missing values not seen at fit, give all zeros;
@@ -36,34 +36,9 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .preprocessing import RobustScaleSmoothClip
+
 __all__ = ["TabularInput"]
-
-
-class _RobustScaleSmoothClip(TransformerMixin, BaseEstimator):
-    """Median centring, quantile-range scaling, then ``x / sqrt(1 + (x / 3)**2)``.
-
-    Per column, ignoring missing values: the scale is ``1 / (q75 - q25)``; where the
-    interquartile range is 0, ``1 / ((max - min) / 2)``; where that is 0 too (a
-    constant column), 0. Missing values stay missing.
-    """
-
-    def fit(self, X: Any, y: Any = None) -> _RobustScaleSmoothClip:
-        X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column
-            self.center_ = np.nan_to_num(np.nanmedian(X, axis=0))
-            q25, q75 = np.nanquantile(X, [0.25, 0.75], axis=0)
-            spread = np.nan_to_num(q75 - q25)
-            half_range = np.nan_to_num(np.nanmax(X, axis=0) - np.nanmin(X, axis=0)) / 2
-        spread = np.where(spread > 0, spread, half_range)
-        self.scale_ = np.divide(1.0, spread, out=np.zeros_like(spread), where=spread > 0)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
-        Z = (X - self.center_) * self.scale_
-        return Z / np.sqrt(1.0 + (Z / 3.0) ** 2)
 
 
 class TabularInput(TransformerMixin, BaseEstimator):
@@ -104,7 +79,7 @@ class TabularInput(TransformerMixin, BaseEstimator):
     cardinalities_ : ndarray of int
         Per embedded column, its number of categories ``K`` at fit: its codes run from
         0 (unknown) to ``K``.
-    scaler_ : transformer or None
+    scaler_ : RobustScaleSmoothClip or None
         The fitted scaler of the numeric columns.
     missing_indicator_ : MissingIndicator or None
     onehot_encoder_ : OneHotEncoder or None
@@ -184,7 +159,7 @@ class TabularInput(TransformerMixin, BaseEstimator):
         if not self._numeric_idx:
             return
         values = _numeric_block(X, self._numeric_idx, names)
-        self.scaler_ = _RobustScaleSmoothClip().fit(values)
+        self.scaler_ = RobustScaleSmoothClip().fit(values)
         if np.isnan(values).any():
             self.missing_indicator_ = MissingIndicator(error_on_new=False).fit(values)
             self.missing_indicator_features_ = [

@@ -17,9 +17,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdnn._tabular_input import TabularInput, _RobustScaleSmoothClip
+from skdnn._tabular_input import TabularInput
 from skdnn.backends import NumpyBackend
 from skdnn.layers import CategoricalEmbedding
+from skdnn.preprocessing import RobustScaleSmoothClip
 
 
 def _smooth_clip(x, median, spread):
@@ -87,13 +88,14 @@ def test_missing_indicator_only_for_columns_missing_at_fit():
     assert row[names.index("count")] == 0.0 and len(row) == len(names)
 
 
-def test_scale_falls_back_to_half_range_then_zero():
-    """IQR 0: scale by (max - min) / 2; constant: factor 0 (output 0)."""
-    X = np.array([[0.0, 5.0], [0.0, 5.0], [0.0, 5.0], [0.0, 5.0], [4.0, 5.0]])
-    scaler = _RobustScaleSmoothClip().fit(X)
-    assert_allclose(scaler.center_, [0.0, 5.0])
-    assert_allclose(scaler.scale_, [1 / 2.0, 0.0])
-    assert_allclose(scaler.transform([[4.0, 7.0]]), [[2 / np.sqrt(1 + 4 / 9), 0.0]])
+def test_the_scaler_is_fitted_on_the_present_values_of_the_numeric_columns():
+    X = _mixed()
+    enc = _fit(TabularInput(), X)
+    assert isinstance(enc.scaler_, RobustScaleSmoothClip)
+    num = X["num"].dropna()
+    assert_allclose(enc.scaler_.center_, [num.median(), X["count"].median()])
+    q = np.percentile(num, [25, 75])
+    assert_allclose(enc.scaler_.scale_[0], q[1] - q[0])
 
 
 def test_nullable_integer_and_float_columns_are_numeric_with_missing_values():
