@@ -21,9 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from .._utils import concat
 from ._base import Layer
 
 __all__ = ["CategoricalEmbedding"]
+
+
+def _astype(x: Any, dtype: Any, xp: Any) -> Any:
+    """``xp.astype(x, dtype)``; NumPy before 2.0 has only the method."""
+    return xp.astype(x, dtype) if hasattr(xp, "astype") else x.astype(dtype)
 
 
 class CategoricalEmbedding(Layer):
@@ -149,7 +155,7 @@ class CategoricalEmbedding(Layer):
     def _codes(self, X: Any) -> Any:
         """The batch's codes as floats of the table's dtype, out-of-range ones set to 0."""
         xp, table = self.backend.xp, self.params[0]
-        codes = xp.astype(X[:, self.n_passthrough :], table.dtype)
+        codes = _astype(X[:, self.n_passthrough :], table.dtype, xp)
         outside = (codes < 0) | (codes > self._top)
         return xp.where(outside, xp.zeros_like(codes), codes)
 
@@ -169,13 +175,13 @@ class CategoricalEmbedding(Layer):
         xp, table = self.backend.xp, self.params[0]
         codes = self._codes(X)
         n, n_cat = codes.shape
-        rows = xp.astype(xp.reshape(codes + self._offsets, (-1,)), xp.int64)
+        rows = _astype(xp.reshape(codes + self._offsets, (-1,)), xp.int64, xp)
         E = xp.reshape(xp.take(table, rows, axis=0), (n, n_cat * self.embedding_dim))
         if training:
             self._last_codes, self._last_rows = codes, rows
         if self.n_passthrough == 0:
             return E
-        return xp.concat([xp.astype(X[:, : self.n_passthrough], table.dtype), E], axis=1)
+        return concat([_astype(X[:, : self.n_passthrough], table.dtype, xp), E], xp, axis=1)
 
     def backward(self, dY: Any, need_input_grad: bool) -> Any:
         """Scatter-add ``dY``'s embedding part into the table rows read by the forward.
@@ -203,13 +209,13 @@ class CategoricalEmbedding(Layer):
             return None
         n = dY.shape[0]
         zeros = xp.zeros((n, len(self.cardinalities)), dtype=dY.dtype)
-        return xp.concat([dY[:, :p], zeros], axis=1) if p else zeros
+        return concat([dY[:, :p], zeros], xp, axis=1) if p else zeros
 
     def _scatter_by_products(self, grad: Any, dE: Any) -> None:
         """The scatter-add in standard functions: per column, one-hot(codes).T @ dE_j."""
         xp, d = self.backend.xp, self.embedding_dim
         codes = self._last_codes
         for j, start in enumerate(self.offsets.tolist()):
-            onehot = xp.astype(codes[:, j : j + 1] == self._row_ids[j], grad.dtype)
+            onehot = _astype(codes[:, j : j + 1] == self._row_ids[j], grad.dtype, xp)
             stop = start + self.cardinalities[j] + 1
             grad[start:stop, :] = xp.matmul(onehot.T, dE[:, j * d : (j + 1) * d])
