@@ -3,10 +3,11 @@
 The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`. Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
 :mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers` and
-:mod:`skdnn.backends`.
+:mod:`skdnn.backends`. :mod:`skdnn.preprocessing` prepares a table's numeric columns
+for them.
 """
 
-from . import activations, backends, initializers, losses, optimizers
+from . import activations, backends, initializers, losses, optimizers, preprocessing
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
 
@@ -30,5 +31,6 @@ __all__ = [
     "initializers",
     "losses",
     "optimizers",
+    "preprocessing",
     "__version__",
 ]

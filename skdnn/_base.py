@@ -31,8 +31,8 @@ from ._callbacks import CallbackSupport, SklearnCallbacks, open_fit_task
 from ._dropout import Dropout
 from ._events import Announcer, Listener, VerbosePrinter
 from ._inference import WeightCache, fitted_network, forward_chunks
-from ._layers import dropout_rates, hidden_activations
 from ._network import Network
+from ._per_layer import dropout_rates, hidden_activations
 from ._scoring import ValidationMonitor, same_monitor
 from ._training import FitState, History, Settings, Trainer
 from ._utils import copy_array, shapes, tree_map, warn

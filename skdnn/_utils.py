@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
 from typing import Any
@@ -75,3 +76,34 @@ def _scalars_to_none(tree: Any) -> Any:
     if isinstance(tree, (list, tuple)):
         return [_scalars_to_none(v) for v in tree]
     return tree if hasattr(tree, "shape") and hasattr(tree, "dtype") else None
+
+
+def publish(module: str, classes: Any) -> dict:
+    """Make ``module`` the public home of ``classes``; return their methods' examples.
+
+    Pickles, skops (its trusted type names) and reprs name ``cls.__module__``, so a
+    class defined in a private module of a plugin package names the package instead.
+    Doctest then finds the class's own docstring in the package, but not its methods'
+    (it takes a method only from the module that defines it): the returned
+    ``{"Class.method": function}`` is for the package's ``__test__``, so that their
+    examples still run.
+
+    Parameters
+    ----------
+    module : str
+        The public module's ``__name__``.
+    classes : iterable of type
+
+    Returns
+    -------
+    dict
+    """
+    examples = {}
+    for cls in classes:
+        cls.__module__ = module
+        for name, member in vars(cls).items():
+            # Properties are not listed: doctest finds them in the class wherever it is.
+            member = getattr(member, "__func__", member)  # staticmethod, classmethod
+            if inspect.isfunction(member) and ">>>" in (member.__doc__ or ""):
+                examples[f"{cls.__name__}.{name}"] = member
+    return examples

@@ -41,8 +41,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import DNNClassifier
-from ._layers import hidden_activations
-from ._more_activations import _CLIP
+from ._per_layer import hidden_activations
 from ._regressor import DNNRegressor
 from .activations import (
     GELU,
@@ -57,6 +56,7 @@ from .activations import (
     Tanh,
     registry,
 )
+from .activations._more import _CLIP
 
 __all__ = [
     "CLASSIFIER_ALIAS",

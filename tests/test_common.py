@@ -11,6 +11,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skdnn.preprocessing import RobustScaleSmoothClip
 from tests._helpers import BACKEND, DNNClassifier, DNNRegressor
 
 _DROPOUT_REASON = (
@@ -93,4 +94,14 @@ def _early_stopping_failures(estimator):
 )
 def test_sklearn_compatible_with_a_validation_monitor(estimator, check):
     assert estimator.backend == BACKEND
+    check(estimator)
+
+
+@parametrize_with_checks(
+    [
+        RobustScaleSmoothClip(),
+        RobustScaleSmoothClip(quantile_range=(10.0, 90.0), clip=None),
+    ]
+)
+def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .activations import Activation, registry
+from ._base import Activation, registry
 
 __all__ = ["GELU", "SELU", "LeakyReLU", "Mish", "SiLU", "Softplus"]
 

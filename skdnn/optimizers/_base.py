@@ -1,22 +1,7 @@
-"""Optimizers: settings kept apart from state.
+"""The optimizer protocol (:class:`Optimizer`), the registry instance, and the
+built-ins :class:`SGD` and :class:`Adam`.
 
-:class:`Optimizer` is the protocol (documented there); :class:`SGD` and :class:`Adam`
-are the built-ins. The registry instance is :data:`registry`; a named optimizer is
-built with the estimator's parameters its constructor accepts (``learning_rate_init``,
-``beta_1``, ...). Third-party optimizers register through the entry-point group
-``skdnn.optimizers``.
-
-A *full-batch* optimizer (:attr:`Optimizer.full_batch`, :class:`LBFGS`) takes no steps:
-the training core hands it the objective over every training row and it runs the whole
-minimization (:meth:`Optimizer.minimize`; see :mod:`skdnn._lbfgs`).
-
-Examples
---------
->>> from skdnn import optimizers
->>> optimizers.registry.names()
-['adam', 'lbfgs', 'sgd']
->>> optimizers.registry.resolve("adam", learning_rate_init=0.01).learning_rate_init
-0.01
+Public through :mod:`skdnn.optimizers`.
 """
 
 from __future__ import annotations
@@ -28,10 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import _kernels
-from ._registry import Registry
+from .. import _kernels
+from .._registry import Registry
 
-__all__ = ["LBFGS", "SGD", "Adam", "Optimizer", "registry"]
+__all__ = ["SGD", "Adam", "Optimizer", "registry"]
 
 
 class Optimizer(ABC):
@@ -530,10 +515,3 @@ class Adam(Optimizer):
             v += (1.0 - b2) * (g * g)
             p -= lr_t * m / (xp.sqrt(v) + self.epsilon)
         return sumsq
-
-
-# The full-batch solver lives beside the full-batch fit (this module would grow past a
-# sitting); importing it registers it, and its class is this module's name.
-from ._lbfgs import LBFGS  # noqa: E402
-
-LBFGS.__module__ = __name__  # pickles, skops and reprs name the public module

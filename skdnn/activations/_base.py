@@ -1,20 +1,7 @@
-"""Hidden-layer activation functions.
+"""The activation protocol (:class:`Activation`), the registry instance, and the
+built-ins :class:`Identity`, :class:`Logistic`, :class:`Tanh` and :class:`ReLU`.
 
-:class:`Activation` is the protocol (documented there); :class:`Identity`,
-:class:`Logistic`, :class:`Tanh` and :class:`ReLU` are the built-ins defined here,
-:class:`LeakyReLU`, :class:`GELU`, :class:`SiLU` (also ``"swish"``), :class:`SELU`,
-:class:`Mish` and :class:`Softplus` those of :mod:`skdnn._more_activations`. The
-registry instance is :data:`registry`; third-party activations register through the
-entry-point group ``skdnn.activations``.
-
-Examples
---------
->>> from skdnn import activations
->>> activations.registry.names()  # doctest: +NORMALIZE_WHITESPACE
-['gelu', 'identity', 'leaky_relu', 'logistic', 'mish', 'relu', 'selu', 'silu',
- 'softplus', 'swish', 'tanh']
->>> type(activations.registry.resolve("swish")).__name__
-'SiLU'
+Public through :mod:`skdnn.activations`.
 """
 
 from __future__ import annotations
@@ -22,24 +9,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from . import _dropout, _kernels
-from ._registry import Registry
-from ._utils import has_out
+from .. import _dropout, _kernels
+from .._registry import Registry
+from .._utils import has_out
 
-__all__ = [
-    "GELU",
-    "SELU",
-    "Activation",
-    "Identity",
-    "LeakyReLU",
-    "Logistic",
-    "Mish",
-    "ReLU",
-    "SiLU",
-    "Softplus",
-    "Tanh",
-    "registry",
-]
+__all__ = ["Activation", "Identity", "Logistic", "ReLU", "Tanh", "registry"]
 
 
 class Activation(ABC):
@@ -526,10 +500,3 @@ class ReLU(Activation):
         if has_out(xp):
             return xp.multiply(dA, A > 0, out=dA)
         return xp.where(A > 0, dA, xp.zeros_like(dA))
-
-
-from ._more_activations import GELU, SELU, LeakyReLU, Mish, SiLU, Softplus  # noqa: E402
-
-for _cls in (GELU, SELU, LeakyReLU, Mish, SiLU, Softplus):
-    _cls.__module__ = __name__  # pickles, skops and reprs name the public module
-del _cls

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import Backend, registry
+from ._base import Backend, registry
 
 __all__ = ["ArrayAPIBackend", "ArrayAPIStrictBackend", "TorchBackend"]
 

@@ -1,17 +1,7 @@
-"""Array backends: where the network's arrays live and how they get there.
+"""The backend protocol (:class:`Backend`), the registry instance, and the built-in
+:class:`NumpyBackend`.
 
-:class:`Backend` is the protocol (documented there); :class:`NumpyBackend`,
-:class:`CupyBackend`, :class:`TorchBackend` and :class:`ArrayAPIStrictBackend` are the
-built-ins. The registry instance is :data:`registry`; third-party backends register
-through the entry-point group ``skdnn.backends``.
-
-Examples
---------
->>> from skdnn import backends
->>> backends.registry.names()
-['array_api_strict', 'cupy', 'numpy', 'torch']
->>> backends.registry.resolve("numpy").is_available()
-True
+Public through :mod:`skdnn.backends`.
 """
 
 from __future__ import annotations
@@ -22,17 +12,9 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from ._registry import Registry
+from .._registry import Registry
 
-__all__ = [
-    "ArrayAPIBackend",
-    "ArrayAPIStrictBackend",
-    "Backend",
-    "CupyBackend",
-    "NumpyBackend",
-    "TorchBackend",
-    "registry",
-]
+__all__ = ["Backend", "NumpyBackend", "registry"]
 
 
 class Backend(ABC):
@@ -496,13 +478,3 @@ class NumpyBackend(Backend):
         ndarray
         """
         return generator.random(shape, dtype=dtype, out=out)
-
-
-# The CuPy and array API backends live in their own modules (this one would grow past a
-# sitting); importing them registers them, and their classes are this module's names.
-from ._array_api import ArrayAPIBackend, ArrayAPIStrictBackend, TorchBackend  # noqa: E402
-from ._cupy import CupyBackend  # noqa: E402
-
-for _cls in (ArrayAPIBackend, ArrayAPIStrictBackend, CupyBackend, TorchBackend):
-    _cls.__module__ = __name__  # pickles and reprs name the public module
-del _cls
