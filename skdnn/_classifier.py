@@ -382,7 +382,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         return self._probabilities(X)[0]
 
     def predict_log_proba(self, X):
-        """Logarithm of the probability estimates, computed stably from the logits.
+        """Logarithm of the probability estimates.
 
         Parameters
         ----------
@@ -392,8 +392,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))``, finite wherever the probability is
-            representable.
+            ``log(predict_proba(X))`` (so the two agree, where probabilities
+            saturate at 1.0 too), and finite where a probability underflows to 0:
+            there it is computed from the logits.
 
         Examples
         --------

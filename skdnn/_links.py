@@ -6,8 +6,10 @@ link, one independent sigmoid per output column. Regression uses the identity li
 Everything here is written against the array namespace ``xp`` it is given (NumPy,
 CuPy, any array API library), and keeps full relative precision for tiny
 probabilities: ``P(class 0)`` of a binary model is
-``sigmoid(-z)``, never ``1 - sigmoid(z)``, and log-probabilities come from the logits,
-never from ``log(p)``.
+``sigmoid(-z)``, never ``1 - sigmoid(z)``. Log-probabilities are ``log(p)`` of those
+probabilities wherever ``p`` is a normal number (so that they agree with them, as
+``MLPClassifier``'s ``np.log(predict_proba)`` does), and come from the logits where ``p``
+underflowed, so that they stay finite.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._utils import concat
+from ._utils import concat, copy_array
 
 __all__ = ["LINKS", "apply", "bound", "log_apply", "logit_bound", "two_columns"]
 
@@ -49,6 +51,19 @@ def _sigmoid(raw: Any, xp: Any, e: Any = None) -> Any:
 def _log_sigmoid(raw: Any, xp: Any) -> Any:
     # log(sigmoid(z)) = -softplus(-z) = -(max(-z, 0) + log1p(exp(-|z|))), stable for any z.
     return -(xp.maximum(-raw, 0.0) + xp.log1p(xp.exp(-xp.abs(raw))))
+
+
+def _agreeing(log_P: Any, P: Any, xp: Any) -> Any:
+    """``log(P)`` where ``P`` is a normal number, the logits' ``log_P`` elsewhere.
+
+    ``P`` is rounded: to exactly 1 where a probability saturates, to 0 (or a subnormal)
+    where it underflows. The log of the rounded ``P`` agrees with it (the same argmax
+    among labels saturated at 1, ``exp(log P) == P`` to rounding); the logits' value,
+    more precise, would tell saturated labels apart that ``P`` ties. Where ``P``
+    underflowed, its log would be ``-inf`` or imprecise, and the logits' value is kept.
+    """
+    normal = P >= xp.finfo(P.dtype).smallest_normal
+    return xp.where(normal, xp.log(xp.where(normal, P, xp.ones_like(P))), log_P)
 
 
 def apply(raw: Any, link: str, xp: Any) -> Any:
@@ -95,10 +110,12 @@ def apply(raw: Any, link: str, xp: Any) -> Any:
 
 
 def log_apply(raw: Any, link: str, xp: Any) -> Any:
-    """Log-probabilities straight from the logits: finite wherever ``p`` is representable.
+    """Log-probabilities: ``log(apply(raw))``, finite wherever ``p`` is representable.
 
-    Log-softmax is ``s - log(sum(exp(s)))`` on the max-shifted logits ``s``;
-    log-sigmoid is ``-softplus(-z)``. Neither ever takes the log of a probability.
+    ``log(p)`` of :func:`apply`'s probabilities wherever they are normal numbers, so
+    that the two agree (where probabilities saturate at 1 too); where ``p``
+    underflowed, the log from the logits: log-softmax ``s - log(sum(exp(s)))`` on the
+    max-shifted logits ``s``, log-sigmoid ``-softplus(-z)``.
 
     Parameters
     ----------
@@ -125,8 +142,9 @@ def log_apply(raw: Any, link: str, xp: Any) -> Any:
         )
     if link == "softmax":
         shifted = raw - xp.max(raw, axis=1, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
-    return _log_sigmoid(raw, xp)
+        log_P = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+        return _agreeing(log_P, apply(copy_array(raw, xp), link, xp), xp)
+    return _agreeing(_log_sigmoid(raw, xp), _sigmoid(raw, xp), xp)
 
 
 def two_columns(raw: Any, xp: Any, log: bool = False) -> Any:
@@ -142,14 +160,19 @@ def two_columns(raw: Any, xp: Any, log: bool = False) -> Any:
     xp : module
         Array namespace of ``raw``.
     log : bool, default=False
-        Return log-probabilities (``-softplus(z)``, ``-softplus(-z)``) instead.
+        Return log-probabilities instead (as :func:`log_apply`'s: the log of the
+        probabilities where they are normal numbers, ``-softplus(z)``, ``-softplus(-z)``
+        where they underflowed).
 
     Returns
     -------
     P : array of shape (n, 2)
     """
-    column = _log_sigmoid if log else _sigmoid
-    return concat([column(-raw, xp), column(raw, xp)], xp, axis=1)
+    P = concat([_sigmoid(-raw, xp), _sigmoid(raw, xp)], xp, axis=1)
+    if not log:
+        return P
+    log_P = concat([_log_sigmoid(-raw, xp), _log_sigmoid(raw, xp)], xp, axis=1)
+    return _agreeing(log_P, P, xp)
 
 
 @functools.lru_cache(maxsize=16)

@@ -478,3 +478,67 @@ def test_x_too_big_for_the_device_is_streamed_per_batch(blobs, early_stopping):
     for a, b in zip(whole.coefs_ + whole.intercepts_, streamed.coefs_ + streamed.intercepts_):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(whole.predict_proba(X), streamed.predict_proba(X))
+
+
+def test_predict_proba_multilabel_as_mlpclassifier():
+    """scikit-learn's test_predict_proba_multilabel: lbfgs saturates some labels'
+    probabilities at 1.0, and predict_log_proba must still be log(predict_proba)."""
+    X, Y = make_multilabel_classification(n_samples=50, random_state=0, return_indicator=True)
+    clf = DNNClassifier(solver="lbfgs", hidden_layer_sizes=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, Y)
+    P = clf.predict_proba(X)
+    np.testing.assert_array_equal(P > 0.5, Y)
+    log_P = clf.predict_log_proba(X)
+    assert (P.sum(1) - 1).dot(P.sum(1) - 1) > 1e-10
+    np.testing.assert_array_equal(log_P.argmax(axis=1), P.argmax(axis=1))
+    np.testing.assert_allclose(log_P, np.log(P))
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 40.0), (np.float32, 20.0)])
+def test_log_proba_agrees_with_proba_where_labels_saturate(dtype, big):
+    """Regression: where several labels' probabilities rounded to 1.0, predict_log_proba
+    (log-sigmoid of the logits) still told them apart, so its argmax differed from
+    predict_proba's and it was not log(predict_proba). It is now log(p) wherever p is a
+    normal number, and still the logits' finite value where p underflows to 0."""
+    X = np.random.RandomState(0).randn(30, 3)
+    Y = np.eye(3, dtype=int)[np.arange(30) % 3]
+    Y[:3] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DNNClassifier(hidden_layer_sizes=(), max_iter=1, dtype=dtype, random_state=0)
+        clf.fit(X, Y)
+    clf.coefs_ = [np.eye(3, dtype=dtype)]  # the logits are the input
+    clf.intercepts_ = [np.zeros(3, dtype=dtype)]
+    logits = np.array([[big, 1.5 * big, -3.0], [-3.0, big, 2 * big], [-800.0, -900.0, 0.0]])
+    P = clf.predict_proba(logits)
+    log_P = clf.predict_log_proba(logits)
+    assert np.count_nonzero(P[:2] == 1.0) == 4  # two labels tie at 1.0 in each row
+    np.testing.assert_array_equal(log_P.argmax(axis=1), P.argmax(axis=1))
+    np.testing.assert_array_equal(log_P[P == 1.0], 0.0)
+    normal = P >= np.finfo(dtype).smallest_normal
+    np.testing.assert_allclose(log_P[normal], np.log(P[normal]), rtol=1e-6, atol=0)
+    # Underflowed to 0: the log stays finite, from the logits.
+    assert P[2, 0] == P[2, 1] == 0.0
+    np.testing.assert_allclose(log_P[2, :2], [-800.0, -900.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_log_proba_is_zero_where_the_class_probability_is_one(n_classes):
+    """The same agreement for one-of-n targets: a class whose probability rounds to 1.0
+    has log-probability 0, not the logits' -4e-18."""
+    width = 1 if n_classes == 2 else n_classes
+    X = np.random.RandomState(0).randn(30, width)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DNNClassifier(hidden_layer_sizes=(), max_iter=1, random_state=0)
+        clf.fit(X, np.arange(30) % n_classes)
+    clf.coefs_ = [np.eye(width)]
+    clf.intercepts_ = [np.zeros(width)]
+    logits = np.zeros((1, width))
+    logits[0, -1] = 40.0
+    P, log_P = clf.predict_proba(logits), clf.predict_log_proba(logits)
+    assert P[0, -1] == 1.0
+    assert log_P[0, -1] == 0.0
+    np.testing.assert_allclose(log_P[0, :-1], -40.0, rtol=1e-12)
