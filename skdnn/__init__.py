@@ -2,11 +2,11 @@
 
 The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`. Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
-:mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers` and
-:mod:`skdnn.backends`.
+:mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers`,
+:mod:`skdnn.schedules` and :mod:`skdnn.backends`.
 """
 
-from . import activations, backends, initializers, losses, optimizers
+from . import activations, backends, initializers, losses, optimizers, schedules
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
 
@@ -30,5 +30,6 @@ __all__ = [
     "initializers",
     "losses",
     "optimizers",
+    "schedules",
     "__version__",
 ]
