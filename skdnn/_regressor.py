@@ -144,7 +144,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         warm-started one included, runs a new schedule over its own ``max_iter``.
         Refused with ``solver="lbfgs"`` (no learning rate), with ``partial_fit`` (no
         budget of steps) and beside ``learning_rate="invscaling"`` or ``"adaptive"``
-        (two schedules). See :ref:`training_tools`.
+        (two schedules). See :doc:`/user_guide/training_tools`.
     weight_decay : float, default=0.0
         Decoupled weight decay (AdamW, SGDW): before each minibatch step the weights
         (not the biases, as ``alpha`` penalizes only the weights) are multiplied by
