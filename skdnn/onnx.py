@@ -57,6 +57,8 @@ from .activations import (
     Tanh,
     registry,
 )
+from .layers import PeriodicEmbedding, PiecewiseLinearEmbedding
+from .layers._bins import encoding_tables
 
 __all__ = [
     "CLASSIFIER_ALIAS",
@@ -157,6 +159,72 @@ _ACTIVATIONS = {
     Mish: lambda g, z, act: g.op("Mul", z, g.op("Tanh", _softplus(g, z))),
     Softplus: lambda g, z, act: _softplus(g, z),
 }
+
+# The feature embeddings (skdnn.layers), as their forward computes them: the input
+# (N, F) becomes (N, F, 1), each feature's expansion (N, F, w), then the per-feature
+# linear map as one batched MatMul over the feature axis, the bias, the ReLU, and the
+# flattening to (N, F * d), feature-major.
+
+
+def _ints(g: _Graph, values: list, seed: str = "axes") -> str:
+    """An int64 constant (axes, shapes)."""
+    from onnx import TensorProto
+
+    name = g.scope.get_unique_variable_name(seed)
+    g.container.add_initializer(name, TensorProto.INT64, [len(values)], list(values))
+    return name
+
+
+def _per_feature(g: _Graph, x: str) -> str:
+    """``(N, F) -> (N, F, 1)``."""
+    return g.op("Unsqueeze", x, _ints(g, [2]))
+
+
+def _feature_linear_relu(g: _Graph, layer: Any, E: str, W: Any, b: Any) -> str:
+    """``relu(E_j @ W_j + b_j)`` for every feature of ``E`` (N, F, w), flattened."""
+    if layer.lite:  # one (w, d) map broadcast over the batch and feature axes
+        Z = g.op("MatMul", E, g.const(W, "embedding_weight"))
+    else:  # (F, N, w) @ (F, w, d): one batched product over the feature axis
+        Et = g.op("Transpose", E, perm=[1, 0, 2])
+        Z = g.op("Transpose", g.op("MatMul", Et, g.const(W, "embedding_weight")), perm=[1, 0, 2])
+    Z = g.op("Add", Z, g.const(np.reshape(b, (1, -1, np.shape(b)[-1])), "embedding_bias"))
+    return g.op("Flatten", g.op("Relu", Z), axis=1)
+
+
+def _periodic(g: _Graph, layer: Any, params: list, x: str) -> str:
+    C, W, b = params
+    V = g.op("Mul", _per_feature(g, x), g.const(2 * np.pi * np.asarray(C)[None], "frequency"))
+    P = g.op("Concat", g.op("Cos", V), g.op("Sin", V), axis=2)
+    return _feature_linear_relu(g, layer, P, W, b)
+
+
+def _piecewise_linear(g: _Graph, layer: Any, params: list, x: str) -> str:
+    left, inv_width, lo, hi = (np.asarray(t)[None] for t in encoding_tables(layer.bins_, g.dtype))
+    R = g.op("Mul", g.op("Sub", _per_feature(g, x), g.const(left, "left")), g.const(inv_width))
+    E = g.op("Min", g.op("Max", R, g.const(lo, "low")), g.const(hi, "high"))
+    if layer.d_embedding is None:
+        return g.op("Flatten", E, axis=1)
+    return _feature_linear_relu(g, layer, E, *params)
+
+
+#: Embedding class -> ``(graph, layer, host params, x) -> embedding``.
+_EMBEDDINGS = {PeriodicEmbedding: _periodic, PiecewiseLinearEmbedding: _piecewise_linear}
+
+
+def _embedding(g: _Graph, layer: Any, params: list, x: str) -> str:
+    """The graph of a fitted feature embedding; refuses any other layer."""
+    write = _EMBEDDINGS.get(type(layer))
+    if write is None:
+        cls = type(getattr(layer, "__wrapped__", layer))
+        raise ValueError(
+            f"The feature embedding {layer!r} (a {cls.__module__}.{cls.__qualname__}) "
+            "cannot be exported to ONNX: the export covers "
+            f"{', '.join(c.__name__ for c in _EMBEDDINGS)}, and a user-defined layer is "
+            "Python code ONNX cannot express. Register a converter of your own with "
+            "skl2onnx.update_registered_converter."
+        )
+    return write(g, layer, params, x)
+
 
 #: Output link -> ``(graph, raw) -> predictions`` (see skdnn._links).
 _LINKS = {

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _kernels
 from .._utils import concat
 from ._base import Layer
 from ._bins import encoding_tables, quantile_bins
@@ -115,6 +116,39 @@ class _Embedding(Layer):
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in self._transient}
 
+    # ---- per-feature scratch arrays (NumPy: reused across training batches)
+
+    def allocate(self, batch_size: int) -> None:
+        """Size the scratch arrays of training passes for ``batch_size`` rows.
+
+        Parameters
+        ----------
+        batch_size : int
+        """
+        self._capacity, self._scratch_arrays = batch_size, {}
+
+    def _fast(self) -> bool:
+        """Whether to compute in place, into scratch arrays (NumPy, which takes ``out=``)."""
+        return getattr(self.backend.xp, "__name__", "") == "numpy"
+
+    def _scratch(self, name: str, shape: tuple, axis: int, training: bool) -> np.ndarray:
+        """An uninitialised NumPy array of ``shape``, whose ``axis`` is the batch axis:
+        a view of a kept array in a training pass, else a new one."""
+        dtype = self.params[0].dtype if self.params else self._tables[0].dtype
+        if not training:
+            return np.empty(shape, dtype=dtype)
+        n = shape[axis]
+        cap = max(n, getattr(self, "_capacity", 0))
+        kept = getattr(self, "_scratch_arrays", None)
+        if kept is None or cap > self._capacity:
+            self.allocate(cap)
+            kept = self._scratch_arrays
+        full = (*shape[:axis], cap, *shape[axis + 1 :])
+        if name not in kept or kept[name].shape != full or kept[name].dtype != dtype:
+            kept[name] = np.empty(full, dtype=dtype)
+        index = (slice(None),) * axis + (slice(0, n),)
+        return kept[name][index]
+
     # ---- per-feature linear map + ReLU: (F, n, w) @ (F, w, d) + b -> (n, F * d)
 
     def _linear_params(self, n_features: int, width: int, rng: Any, dtype: Any) -> list:
@@ -125,26 +159,55 @@ class _Embedding(Layer):
         b = rng.uniform(-bound, bound, size=shape[:-2] + (self.d_embedding,))
         return [W.astype(dtype), b.astype(dtype)]
 
-    def _linear_relu(self, E: Any, W: Any, b: Any, n: int, xp: Any) -> tuple:
-        """``relu(E @ W + b)`` of ``E`` (F, n, w): the kept ``A`` (F, n, d), the output."""
-        bias = b[None, None, :] if self.lite else b[:, None, :]
-        Z = xp.matmul(E, W) + bias
-        A = xp.where(Z > 0, Z, xp.zeros_like(Z))
-        return A, _flatten(A, n, xp)
+    def _linear_relu(self, E: Any, W: Any, b: Any, training: bool) -> tuple:
+        """``relu(E @ W + b)`` of ``E`` (F, n, w): ``A`` (F, n, d) and the output, a
+        feature-major ``(n, F * d)`` (on NumPy, ``A`` is a view of the output)."""
+        xp = self.backend.xp
+        n_features, n, _ = E.shape
+        d = self.d_embedding
+        if not self._fast():
+            bias = b[None, None, :] if self.lite else b[:, None, :]
+            Z = xp.matmul(E, W) + bias
+            A = xp.where(Z > 0, Z, xp.zeros_like(Z))
+            return A, _flatten(A, n, xp)
+        Y = self._scratch("Y", (n, n_features * d), 0, training)
+        A = Y.reshape(n, n_features, d).transpose(1, 0, 2)
+        np.matmul(E, W, out=A)  # straight into the output's layout
+        bias = np.tile(b, n_features) if self.lite else b.reshape(-1)
+        fused = _kernels.lookup(np, "bias_relu")
+        if fused is not None:
+            fused(Y, bias)
+        else:
+            Y += bias
+            np.maximum(Y, 0, out=Y)
+        return A, Y
 
-    def _linear_backward(self, E: Any, A: Any, dY: Any, W: Any, grads: list, xp: Any) -> Any:
-        """Write ``dW``, ``db`` into ``grads``; return ``dE`` (F, n, w)."""
+    def _linear_backward(self, E: Any, A: Any, dY: Any, W: Any, grads: list, dE: bool) -> Any:
+        """Write ``dW``, ``db`` into ``grads``; return ``dE`` (F, n, w) when asked."""
+        xp = self.backend.xp
         n_features, n, d = A.shape
-        dA = _permute(xp.reshape(dY, (n, n_features, d)), (1, 0, 2), xp)
-        dZ = xp.where(A > 0, dA, xp.zeros_like(dA))
+        if self._fast():
+            dZ = self._scratch("dZ", (n, n_features * d), 0, True)
+            np.multiply(dY, A.transpose(1, 0, 2).reshape(n, -1) > 0, out=dZ)
+            db = np.sum(dZ, axis=0).reshape(n_features, d)
+            dZ = dZ.reshape(n, n_features, d).transpose(1, 0, 2)
+        else:
+            dA = _permute(xp.reshape(dY, (n, n_features, d)), (1, 0, 2), xp)
+            dZ = xp.where(A > 0, dA, xp.zeros_like(dA))
+            db = xp.sum(dZ, axis=1)
         dW = xp.matmul(_swap_last(E, xp), dZ)
         if self.lite:
             grads[0][...] = xp.sum(dW, axis=0)
-            grads[1][...] = xp.sum(xp.sum(dZ, axis=1), axis=0)
-            return xp.matmul(dZ, W.T)
-        grads[0][...] = dW
-        grads[1][...] = xp.sum(dZ, axis=1)
-        return xp.matmul(dZ, _swap_last(W, xp))
+            grads[1][...] = xp.sum(db, axis=0)
+        else:
+            grads[0][...] = dW
+            grads[1][...] = db
+        if not dE:
+            return None
+        WT = W.T if self.lite else _swap_last(W, xp)
+        if self._fast():
+            return np.matmul(dZ, WT, out=self._scratch("dE", E.shape, 1, True))
+        return xp.matmul(dZ, WT)
 
 
 def _flatten(A: Any, n: int, xp: Any) -> Any:
@@ -271,10 +334,19 @@ class PeriodicEmbedding(_Embedding):
         xp = self.backend.xp
         C, W, b = self.params
         Xt = X.T  # (F, n)
-        V = (_TWO_PI * Xt[:, :, None]) * C[:, None, :]  # (F, n, m)
-        P = concat([xp.cos(V), xp.sin(V)], xp, axis=2)  # (F, n, 2m)
-        A, Y = self._linear_relu(P, W, b, X.shape[0], xp)
-        self._keep = (Xt, P, A) if training else None
+        n_features, n = Xt.shape
+        m = C.shape[1]
+        if self._fast():
+            V = self._scratch("V", (n_features, n, m), 1, training)
+            np.multiply(Xt[:, :, None], _TWO_PI * C[:, None, :], out=V)
+            P = self._scratch("P", (n_features, n, 2 * m), 1, training)
+            np.cos(V, out=P[:, :, :m])
+            np.sin(V, out=P[:, :, m:])
+        else:
+            V = Xt[:, :, None] * (_TWO_PI * C[:, None, :])  # (F, n, m)
+            P = concat([xp.cos(V), xp.sin(V)], xp, axis=2)  # (F, n, 2m)
+        A, Y = self._linear_relu(P, W, b, training)
+        self._keep = (Xt, P, A, V) if training else None
         return Y
 
     def backward(self, dY: Any, need_input_grad: bool) -> Any:
@@ -291,11 +363,16 @@ class PeriodicEmbedding(_Embedding):
         """
         xp = self.backend.xp
         C, W, _ = self.params
-        Xt, P, A = self._keep
-        dP = self._linear_backward(P, A, dY, W, self.grads[1:], xp)
+        Xt, P, A, V = self._keep
+        dP = self._linear_backward(P, A, dY, W, self.grads[1:], dE=True)
         m = C.shape[1]
+        cos, sin, d_cos, d_sin = P[:, :, :m], P[:, :, m:], dP[:, :, :m], dP[:, :, m:]
         # d cos(v) = -sin(v) dv, d sin(v) = cos(v) dv
-        dV = P[:, :, :m] * dP[:, :, m:] - P[:, :, m:] * dP[:, :, :m]  # (F, n, m)
+        if self._fast():
+            dV = np.multiply(cos, d_sin, out=V)  # V is spent: its buffer takes dV
+            dV -= np.multiply(sin, d_cos, out=d_cos)
+        else:
+            dV = cos * d_sin - sin * d_cos  # (F, n, m)
         dC = xp.matmul(Xt[:, None, :], dV)  # (F, 1, m)
         self.grads[0][...] = _TWO_PI * dC[:, 0, :]
         if not need_input_grad:
@@ -444,14 +521,27 @@ class PiecewiseLinearEmbedding(_Embedding):
         """
         xp = self.backend.xp
         left, inv_width, lo, hi = (t[:, None, :] for t in self._const)
-        R = (X.T[:, :, None] - left) * inv_width  # (F, n, slots)
-        E = xp.minimum(xp.maximum(R, lo), hi)
-        n = X.shape[0]
-        if self.d_embedding is None:
-            self._keep = (R, None) if training else None
-            return _flatten(E, n, xp)
-        W, b = self.params
-        A, Y = self._linear_relu(E, W, b, n, xp)
+        n_features, n, slots = X.shape[1], X.shape[0], left.shape[2]
+        plain = self.d_embedding is None
+        if self._fast():
+            R = self._scratch("R", (n_features, n, slots), 1, training)
+            np.subtract(X.T[:, :, None], left, out=R)
+            R *= inv_width
+            if plain:
+                Y = self._scratch("Y", (n, n_features * slots), 0, training)
+                E = Y.reshape(n, n_features, slots).transpose(1, 0, 2)
+            else:
+                E = self._scratch("E", (n_features, n, slots), 1, training)
+            np.maximum(R, lo, out=E)
+            np.minimum(E, hi, out=E)
+        else:
+            R = (X.T[:, :, None] - left) * inv_width  # (F, n, slots)
+            E = xp.minimum(xp.maximum(R, lo), hi)
+            Y = _flatten(E, n, xp) if plain else None
+        A = None
+        if not plain:
+            W, b = self.params
+            A, Y = self._linear_relu(E, W, b, training)
         self._keep = (R, E, A) if training else None
         return Y
 
@@ -468,15 +558,17 @@ class PiecewiseLinearEmbedding(_Embedding):
         dX : array of shape (n, n_features) or None
         """
         xp = self.backend.xp
-        R = self._keep[0]
+        R, E, A = self._keep
         n_features, n, slots = R.shape
         if self.d_embedding is None:
+            if not need_input_grad:
+                return None
             dE = _permute(xp.reshape(dY, (n, n_features, slots)), (1, 0, 2), xp)
         else:
-            _, E, A = self._keep
-            dE = self._linear_backward(E, A, dY, self.params[0], self.grads, xp)
-        if not need_input_grad:
-            return None
+            W = self.params[0]
+            dE = self._linear_backward(E, A, dY, W, self.grads, dE=need_input_grad)
+            if not need_input_grad:
+                return None
         _, inv_width, lo, hi = (t[:, None, :] for t in self._const)
         inside = (R > lo) & (R < hi)  # the clipped components pass no gradient
         dR = xp.where(inside, dE, xp.zeros_like(dE)) * inv_width
