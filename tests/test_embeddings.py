@@ -207,6 +207,19 @@ def test_tied_and_near_constant_columns_give_distinct_finite_bins(dtype):
     assert np.all(np.isfinite(Y))
 
 
+def test_weighted_bins_are_the_bins_of_repeated_rows():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((30, 3))
+    X[:, 2] = np.round(X[:, 2])
+    weights = rng.randint(0, 4, 30)  # zeros included: those rows do not count
+    repeated = quantile_bins(np.repeat(X, weights, axis=0), n_bins=7)
+    weighted = quantile_bins(X, n_bins=7, sample_weight=weights)
+    for a, b in zip(repeated, weighted):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="at least one of them positive"):
+        quantile_bins(X, sample_weight=np.zeros(30))
+
+
 def test_bins_refuse_non_finite_values_and_bad_n_bins():
     with pytest.raises(ValueError, match="NaN or infinity"):
         quantile_bins(np.array([[0.0], [np.nan]]))

@@ -25,11 +25,12 @@ import numpy as np
 __all__ = ["encoding_tables", "quantile_bins"]
 
 
-def quantile_bins(X, n_bins: int = 48, dtype=None) -> list[np.ndarray]:
+def quantile_bins(X, n_bins: int = 48, dtype=None, sample_weight=None) -> list[np.ndarray]:
     """Bin edges of every column of ``X``: its quantiles, deduplicated.
 
-    Edges are the ``0, 1 / n_bins, ..., 1`` quantiles of each column, rounded to
-    ``dtype``; ties (a column with few distinct values, or heavily repeated ones)
+    Edges are the ``0, 1 / n_bins, ..., 1`` quantiles of each column (weighted by
+    ``sample_weight``; each one a training value, the smallest whose cumulative weight
+    reaches the level: NumPy's ``"inverted_cdf"``), rounded to ``dtype``; ties (a column with few distinct values, or heavily repeated ones)
     collapse to one edge, and so do edges closer than the rounding error of the
     column's magnitude, so that every bin has a width whose inverse is finite in
     ``dtype``. A column therefore gets between 0 and ``n_bins`` bins: a constant column
@@ -44,6 +45,9 @@ def quantile_bins(X, n_bins: int = 48, dtype=None) -> list[np.ndarray]:
     dtype : numpy dtype, optional
         The dtype the encoding will run in; defaults to ``X``'s floating dtype
         (float64 for other input).
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative row weights: a row of weight 2 counts as the row twice, a row of
+        weight 0 not at all. At least one must be positive.
 
     Returns
     -------
@@ -55,8 +59,8 @@ def quantile_bins(X, n_bins: int = 48, dtype=None) -> list[np.ndarray]:
     Raises
     ------
     ValueError
-        If ``X`` is not 2-D with at least one row, holds NaN or infinity, or
-        ``n_bins`` is not a positive integer.
+        If ``X`` is not 2-D with at least one row, holds NaN or infinity,
+        ``n_bins`` is not a positive integer, or no row has a positive weight.
 
     Examples
     --------
@@ -77,10 +81,24 @@ def quantile_bins(X, n_bins: int = 48, dtype=None) -> list[np.ndarray]:
     X = X.astype(np.float64, copy=False)
     if not np.all(np.isfinite(X)):
         raise ValueError("X holds NaN or infinity: quantile bins need finite values.")
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    if w.shape != (X.shape[0],) or not np.all(w >= 0) or not np.any(w > 0):
+        raise ValueError(
+            "sample_weight must hold one non-negative weight per row of X, at least one "
+            "of them positive."
+        )
+    X, w = X[w > 0], w[w > 0]
     levels = np.linspace(0.0, 1.0, n_bins + 1)
-    # "lower": every edge is a training value, so ties never get an edge in between.
-    quantiles = np.quantile(X, levels, axis=0, method="lower").T  # (n_features, n_bins + 1)
-    return [_distinct_edges(q, dtype) for q in quantiles]
+    order = np.argsort(X, axis=0, kind="stable")
+    cumulative = np.cumsum(w[order], axis=0)  # (n_samples, n_features)
+    edges = []
+    for j in range(X.shape[1]):
+        # The first row whose cumulative weight reaches each level: a training value,
+        # so tied values never get an edge between them.
+        idx = np.searchsorted(cumulative[:, j], levels * cumulative[-1, j], side="left")
+        rows = order[np.minimum(idx, X.shape[0] - 1), j]
+        edges.append(_distinct_edges(X[rows, j], dtype))
+    return edges
 
 
 def _distinct_edges(q: np.ndarray, dtype: np.dtype) -> np.ndarray:

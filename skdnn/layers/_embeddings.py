@@ -337,6 +337,7 @@ class PeriodicEmbedding(_Embedding):
         n_features, n = Xt.shape
         m = C.shape[1]
         if self._fast():
+            Xt = np.ascontiguousarray(Xt)  # rows of dC = Xt @ dV by BLAS
             V = self._scratch("V", (n_features, n, m), 1, training)
             np.multiply(Xt[:, :, None], _TWO_PI * C[:, None, :], out=V)
             P = self._scratch("P", (n_features, n, 2 * m), 1, training)
@@ -448,7 +449,7 @@ class PiecewiseLinearEmbedding(_Embedding):
     def penalized(self) -> tuple:  # noqa: D102 - documented in the class docstring
         return () if self.d_embedding is None else (True, False)
 
-    def fit(self, X: np.ndarray, rng: Any) -> None:
+    def fit(self, X: np.ndarray, rng: Any, sample_weight: Any = None) -> None:
         """Compute :attr:`bins_` from the training rows.
 
         Parameters
@@ -456,9 +457,12 @@ class PiecewiseLinearEmbedding(_Embedding):
         X : ndarray of shape (n_samples, n_features)
         rng : RandomState
             Unused (the bins are deterministic).
+        sample_weight : ndarray of shape (n_samples,), optional
+            Row weights: the bins are the weighted quantiles, so a row of weight 2
+            counts as the row twice.
         """
         _check_int("n_bins", self.n_bins)
-        self.bins_ = quantile_bins(X, self.n_bins, np.asarray(X).dtype)
+        self.bins_ = quantile_bins(X, self.n_bins, np.asarray(X).dtype, sample_weight)
 
     def build(self, n_in: int, n_members: int, rng: Any, dtype: Any, init: Any) -> list:
         """The linear map's weights and biases drawn from ``rng``; sets :attr:`n_out`.
