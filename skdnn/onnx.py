@@ -213,8 +213,13 @@ _EMBEDDINGS = {PeriodicEmbedding: _periodic, PiecewiseLinearEmbedding: _piecewis
 
 def _embedding(g: _Graph, layer: Any, params: list, x: str) -> str:
     """The graph of a fitted feature embedding; refuses any other layer."""
-    write = _EMBEDDINGS.get(type(layer))
-    if write is None:
+    _check_embedding(layer)
+    return _EMBEDDINGS[type(layer)](g, layer, params, x)
+
+
+def _check_embedding(layer: Any) -> None:
+    """Raise unless ``layer`` is a built-in feature embedding (one ONNX can express)."""
+    if type(layer) not in _EMBEDDINGS:
         cls = type(getattr(layer, "__wrapped__", layer))
         raise ValueError(
             f"The feature embedding {layer!r} (a {cls.__module__}.{cls.__qualname__}) "
@@ -223,7 +228,6 @@ def _embedding(g: _Graph, layer: Any, params: list, x: str) -> str:
             "Python code ONNX cannot express. Register a converter of your own with "
             "skl2onnx.update_registered_converter."
         )
-    return write(g, layer, params, x)
 
 
 #: Output link -> ``(graph, raw) -> predictions`` (see skdnn._links).
@@ -270,9 +274,11 @@ def _layer_activations(model: Any) -> list:
 
 
 def _forward(g: _Graph, model: Any, x: str) -> str:
-    """The raw outputs: ``X @ W + b`` for every layer, the hidden activations between."""
+    """The raw outputs: the feature embedding if any, then ``X @ W + b`` for every
+    layer, the hidden activations between."""
     activations = _layer_activations(model)
-    h = x
+    embedding = getattr(model, "embedding_", None)
+    h = x if embedding is None else _embedding(g, embedding, embedding.params_, x)
     for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         h = g.op("MatMul", h, g.const(W, "coefficient"))
         h = g.op("Add", h, g.const(np.reshape(b, (1, -1)), "intercepts"))
@@ -415,8 +421,8 @@ def check_exportable(model: Any) -> None:
     every hidden activation is a built-in one (:mod:`skdnn.activations`, per-layer lists
     and built-in objects such as ``LeakyReLU(negative_slope=0.1)`` included), and its
     output link is one of ``"softmax"``, ``"logistic"``, ``"identity"``, ``"exp"``.
-    The loss, initializer, optimizer and backend do not enter predictions and are not
-    checked.
+    A feature embedding must be a built-in one (:mod:`skdnn.layers`). The loss,
+    initializer, optimizer and backend do not enter predictions and are not checked.
 
     Parameters
     ----------
@@ -431,7 +437,8 @@ def check_exportable(model: Any) -> None:
         If ``model`` is not fitted.
     ValueError
         If a hidden activation is user-defined (the message names it and its layer),
-        or the output link is not a built-in one.
+        the feature embedding is not a built-in one, or the output link is not a
+        built-in one.
 
     Examples
     --------
@@ -459,6 +466,8 @@ a user-defined activation plugin ...
         )
     check_is_fitted(model)
     _layer_activations(model)
+    if getattr(model, "embedding_", None) is not None:
+        _check_embedding(model.embedding_)
     if model.out_activation_ not in _LINKS:
         raise ValueError(
             f"{type(model).__name__} cannot be exported to ONNX: its output link "
