@@ -4,5 +4,6 @@ The network is a sequence of layers; see :class:`Layer` for the hooks each provi
 """
 
 from ._base import Layer
+from ._dense import Dense
 
-__all__ = ["Layer"]
+__all__ = ["Dense", "Layer"]
