@@ -34,8 +34,9 @@ from ._inference import WeightCache, fitted_network, forward_chunks
 from ._layers import dropout_rates, hidden_activations
 from ._network import Network
 from ._scoring import ValidationMonitor, same_monitor
+from ._stack import build_layers, fitted_params, fresh_params, training_network
 from ._training import FitState, History, Settings, Trainer
-from ._utils import copy_array, shapes, tree_map, warn
+from ._utils import shapes, tree_map, warn
 from ._validation import (
     check_fits_dtype,
     check_sample_weight,
@@ -319,21 +320,15 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             if start.random_stream
             else (check_random_state(self.random_state))
         )
+        n_in, n_out = data.X.shape[1], data.Y.shape[1]
+        layers = build_layers(hidden_sizes(self.hidden_layer_sizes), n_out, plugins.activation)
         if start.fitted_weights:
-            host_coefs = [np.array(W, dtype=dtype) for W in self.coefs_]
-            host_intercepts = [np.array(b, dtype=dtype) for b in self.intercepts_]
+            host = fitted_params(self, dtype)
         else:
-            host_coefs, host_intercepts = self._initial_weights(data, plugins.init, rng)
-        net = Network(
-            [backend.asarray(W, dtype) for W in host_coefs],
-            [backend.asarray(b, dtype) for b in host_intercepts],
-            plugins.activation,
-            plugins.loss,
-            data.fitted["out_activation_"],
-            backend,
-            alpha=float(self.alpha),
-            flat=True,
-            dropout=Dropout.from_stream(plugins.dropout, backend, rng),
+            host = fresh_params(layers, n_in, rng, dtype, plugins.init)
+        dropout = Dropout.from_stream(plugins.dropout, backend, rng)
+        net = training_network(
+            layers, host, plugins, data.fitted["out_activation_"], float(self.alpha), dropout, dtype
         )
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
@@ -343,28 +338,13 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 history.forget_best()  # the earlier best was another measure
             if early_stopping and np.isfinite(history.best_score):
                 # The fitted weights are the best of the earlier calls (restored then).
-                history.best_params = (
-                    [copy_array(W, net.xp) for W in net.coefs],
-                    [copy_array(b, net.xp) for b in net.intercepts],
-                )
+                history.best_params = net.copy_params()
         else:
             history = History(early_stopping)
         opt_state = plugins.optimizer.init(net.params, backend.xp)
         if start.optimizer_state:
             opt_state = self._stored_optimizer_state(plugins, opt_state)
         return FitState(net, plugins.optimizer, opt_state, history, rng)
-
-    def _initial_weights(self, data: TrainingData, init, rng) -> tuple[list, list]:
-        sizes = [data.X.shape[1], *hidden_sizes(self.hidden_layer_sizes), data.Y.shape[1]]
-        coefs = [init(a, b, rng, data.dtype) for a, b in zip(sizes[:-1], sizes[1:])]
-        for i, W in enumerate(coefs):
-            if not isinstance(W, np.ndarray) or W.shape != (sizes[i], sizes[i + 1]):
-                raise ValueError(
-                    f"init={self.init!r} returned {type(W).__name__} of shape "
-                    f"{getattr(W, 'shape', None)}; expected an ndarray of shape "
-                    f"{(sizes[i], sizes[i + 1])}."
-                )
-        return coefs, [np.zeros(b, dtype=data.dtype) for b in sizes[1:]]
 
     def _stored_optimizer_state(self, plugins: Plugins, fresh: dict) -> dict:
         """The optimizer state saved by the last call, on the backend; ``fresh`` when it
@@ -445,7 +425,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         net = fitted_network(self, self._backend_plugin(), activation)
         X, native = check_X(self, X, net.backend, reset=False)
         if sp.issparse(X) and not net.backend.supports_sparse:
-            net = Network(
+            net = Network.dense(
                 self.coefs_,
                 self.intercepts_,
                 activation,

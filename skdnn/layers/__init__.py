@@ -18,9 +18,17 @@ PeriodicEmbedding()
 from .._registry import Registry
 from ._base import Layer
 from ._bins import quantile_bins
+from ._dense import Dense
 from ._embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 
-__all__ = ["Layer", "PeriodicEmbedding", "PiecewiseLinearEmbedding", "quantile_bins", "registry"]
+__all__ = [
+    "Dense",
+    "Layer",
+    "PeriodicEmbedding",
+    "PiecewiseLinearEmbedding",
+    "quantile_bins",
+    "registry",
+]
 
 #: Layers by name (the feature embeddings); an object following :class:`Layer`'s
 #: protocol is accepted in place of a name.
@@ -28,6 +36,6 @@ registry = Registry("layers", param="feature_embedding", base=Layer)
 registry.register("periodic")(PeriodicEmbedding)
 registry.register("piecewise_linear")(PiecewiseLinearEmbedding)
 
-for _obj in (Layer, PeriodicEmbedding, PiecewiseLinearEmbedding, quantile_bins):
+for _obj in (PeriodicEmbedding, PiecewiseLinearEmbedding, quantile_bins):
     _obj.__module__ = __name__  # pickles, skops and reprs name the public module
 del _obj

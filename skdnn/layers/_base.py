@@ -98,6 +98,25 @@ class Layer:
         """
         self.params, self.grads, self.backend = params, grads, backend
 
+    def export(self, params: list, xp: Any) -> tuple | None:
+        """The layer's entries of ``coefs_`` and ``intercepts_``, or None (default).
+
+        A dense layer exports ``(W, b)``; an ensemble layer each member's effective
+        weights. Layers that export nothing are left out of ``coefs_``.
+
+        Parameters
+        ----------
+        params : list of arrays
+            Parameters in :meth:`build`'s order (not necessarily the bound ones).
+        xp : module
+            Their namespace.
+
+        Returns
+        -------
+        (coef, intercept) or None
+        """
+        return None
+
     def allocate(self, batch_size: int) -> None:
         """Allocate per-batch buffers for up to ``batch_size`` rows (default: none).
 
