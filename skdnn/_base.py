@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _lbfgs, backends, initializers, losses, optimizers
+from . import _embedding, _lbfgs, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, to_backend, validation_split
 from ._callbacks import CallbackSupport, SklearnCallbacks, open_fit_task
 from ._dropout import Dropout
@@ -46,6 +46,7 @@ from ._validation import (
     hidden_sizes,
     training_dtype,
 )
+from .layers import Dense
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Plugins:
     activation: list  # one per hidden layer
     init: Any
     dropout: tuple  # one rate per hidden layer
+    embedding: Any = None  # a new feature-embedding layer, or None
 
 
 class BaseDNN(CallbackSupport, BaseEstimator):
@@ -151,6 +153,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             None,
         ],
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "feature_embedding": [None, str, HasMethods(["build", "forward", "backward"])],
         "validation_scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
     }
 
@@ -275,6 +278,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             activation=hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes),
             init=initializers.registry.resolve(self.init),
             dropout=rates,
+            embedding=_embedding.resolve(self.feature_embedding),
         )
 
     def _suits(self, name: str) -> bool:
@@ -287,6 +291,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def _training_data(self, X, y, sample_weight, backend, start: Start, classes, loss):
         """X, y and weights checked, and the targets encoded."""
         X, native = check_X(self, X, backend, reset=not start.fitted_weights)
+        _embedding.check_dense(self, X)
         if sp.issparse(X) and not backend.supports_sparse:
             raise ValueError(
                 f"backend={self.backend!r} does not accept sparse input; densify it with "
@@ -301,12 +306,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         sw = check_sample_weight(sample_weight, X, backend)
         y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
-        if start.fitted_weights and (
-            self.coefs_[0].shape[0] != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]
-        ):
+        n_in = self.n_features_in_ if start.fitted_weights else X.shape[1]
+        if start.fitted_weights and (n_in != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]):
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted shapes: the model maps "
-                f"{self.coefs_[0].shape[0]} features to {self.coefs_[-1].shape[1]} outputs, "
+                f"{n_in} features to {self.coefs_[-1].shape[1]} outputs, "
                 f"the data has {X.shape[1]} features and {Y.shape[1]} outputs. Set "
                 "warm_start=False to fit a new model."
             )
@@ -321,7 +325,12 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             else (check_random_state(self.random_state))
         )
         n_in, n_out = data.X.shape[1], data.Y.shape[1]
-        layers = build_layers(hidden_sizes(self.hidden_layer_sizes), n_out, plugins.activation)
+        embedding = _embedding.for_fit(
+            self, plugins.embedding, start.fitted_weights, data, backend, rng
+        )
+        layers = build_layers(
+            hidden_sizes(self.hidden_layer_sizes), n_out, plugins.activation, embedding
+        )
         if start.fitted_weights:
             host = fitted_params(self, dtype)
         else:
@@ -413,6 +422,12 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         self._optimizer_state = tree_map(to_numpy, state.opt_state)
         self._optimizer_kind = _kind(state.optimizer)
         self._random_state = state.rng
+        first = net.layers[0]
+        self.embedding_ = (
+            _embedding.committed(first, net.layer_params[0], to_numpy)
+            if not isinstance(first, Dense)
+            else None
+        )
 
     # ------------------------------------------------------------ predict
 
@@ -424,6 +439,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         activation = hidden_activations(self.activation, len(self.coefs_) - 1)
         net = fitted_network(self, self._backend_plugin(), activation)
         X, native = check_X(self, X, net.backend, reset=False)
+        _embedding.check_dense(self, X)
         if sp.issparse(X) and not net.backend.supports_sparse:
             net = Network.dense(
                 self.coefs_,
@@ -453,7 +469,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         backend = self._backend_plugin()
-        tags.input_tags.sparse = bool(backend is not None and backend.supports_sparse)
+        tags.input_tags.sparse = bool(
+            backend is not None and backend.supports_sparse and self.feature_embedding is None
+        )
         return tags
 
     def __getstate__(self):

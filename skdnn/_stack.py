@@ -18,8 +18,9 @@ from .layers import Dense
 __all__ = ["build_layers", "fitted_params", "fresh_params", "training_network"]
 
 
-def build_layers(sizes: list, n_outputs: int, activations: list) -> list:
-    """The layers of a network: one Dense per hidden size, then the output layer.
+def build_layers(sizes: list, n_outputs: int, activations: list, embedding: Any = None) -> list:
+    """The layers of a network: the feature embedding if any, one Dense per hidden
+    size, then the output layer.
 
     Parameters
     ----------
@@ -28,6 +29,8 @@ def build_layers(sizes: list, n_outputs: int, activations: list) -> list:
     n_outputs : int
     activations : list of Activation
         One per hidden layer.
+    embedding : Layer or None, default=None
+        The feature embedding, first.
 
     Returns
     -------
@@ -35,7 +38,7 @@ def build_layers(sizes: list, n_outputs: int, activations: list) -> list:
     """
     layers: list = [Dense(w, act, None, i) for i, (w, act) in enumerate(zip(sizes, activations))]
     layers.append(Dense(n_outputs))
-    return layers
+    return layers if embedding is None else [embedding, *layers]
 
 
 def fresh_params(layers: list, n_in: int, rng: Any, dtype: Any, init: Any) -> list:
@@ -62,7 +65,8 @@ def fresh_params(layers: list, n_in: int, rng: Any, dtype: Any, init: Any) -> li
 
 
 def fitted_params(est: Any, dtype: Any) -> list:
-    """Every layer's parameters from ``est``'s fitted attributes, as host copies.
+    """Every layer's parameters from ``est``'s fitted attributes (``embedding_``'s
+    first, when it has one), as host copies.
 
     Parameters
     ----------
@@ -73,10 +77,14 @@ def fitted_params(est: Any, dtype: Any) -> list:
     -------
     list of list of ndarray
     """
-    return [
+    params = [
         [np.array(W, dtype=dtype), np.array(b, dtype=dtype)]
         for W, b in zip(est.coefs_, est.intercepts_)
     ]
+    embedding = getattr(est, "embedding_", None)
+    if embedding is not None:
+        params.insert(0, [np.array(p, dtype=dtype) for p in embedding.params_])
+    return params
 
 
 def training_network(

@@ -30,11 +30,12 @@ def quantile_bins(X, n_bins: int = 48, dtype=None, sample_weight=None) -> list[n
 
     Edges are the ``0, 1 / n_bins, ..., 1`` quantiles of each column (weighted by
     ``sample_weight``; each one a training value, the smallest whose cumulative weight
-    reaches the level: NumPy's ``"inverted_cdf"``), rounded to ``dtype``; ties (a column with few distinct values, or heavily repeated ones)
-    collapse to one edge, and so do edges closer than the rounding error of the
-    column's magnitude, so that every bin has a width whose inverse is finite in
-    ``dtype``. A column therefore gets between 0 and ``n_bins`` bins: a constant column
-    has a single edge (no bin, and an encoding that is always zero).
+    reaches the level: NumPy's ``"inverted_cdf"``), rounded to ``dtype``. Ties (a
+    column with few distinct values, or heavily repeated ones) collapse to one edge,
+    and so do edges closer than the rounding error of the column's magnitude, so that
+    every bin has a width whose inverse is finite in ``dtype``. A column therefore
+    gets between 0 and ``n_bins`` bins: a constant column has a single edge (no bin,
+    and an encoding that is always zero).
 
     Parameters
     ----------

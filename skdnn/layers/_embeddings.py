@@ -61,7 +61,7 @@ class _Embedding(Layer):
     Bound arrays and buffers are dropped when pickled; fitted host state is kept.
     """
 
-    _transient = ("params", "grads", "backend", "_const", "_keep")
+    _transient = ("params", "grads", "backend", "_const", "_keep", "_scratch_arrays", "_capacity")
 
     @classmethod
     def _param_names(cls) -> list[str]:
