@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _lbfgs, backends, initializers, losses, optimizers
+from . import _embedding, _lbfgs, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, to_backend, validation_split
 from ._callbacks import CallbackSupport, SklearnCallbacks, open_fit_task
 from ._dropout import Dropout
@@ -34,9 +34,10 @@ from ._inference import WeightCache, fitted_network, forward_chunks
 from ._network import Network
 from ._per_layer import dropout_rates, hidden_activations
 from ._scoring import ValidationMonitor, same_monitor
+from ._stack import build_layers, fitted_params, fresh_params, training_network
 from ._training import FitState, History, Settings, Trainer
 from ._training_tools import scheduled
-from ._utils import copy_array, shapes, tree_map, warn
+from ._utils import shapes, tree_map, warn
 from ._validation import (
     check_fits_dtype,
     check_sample_weight,
@@ -46,6 +47,7 @@ from ._validation import (
     hidden_sizes,
     training_dtype,
 )
+from .layers import Dense
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class Plugins:
     activation: list  # one per hidden layer
     init: Any
     dropout: tuple  # one rate per hidden layer
+    embedding: Any = None  # a new feature-embedding layer, or None
 
 
 class BaseDNN(CallbackSupport, BaseEstimator):
@@ -151,6 +154,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             None,
         ],
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "feature_embedding": [None, str, HasMethods(["build", "forward", "backward"])],
         "validation_scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
         "lr_schedule": [None, str, HasMethods(["multiplier"])],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -285,6 +289,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             activation=hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes),
             init=initializers.registry.resolve(self.init),
             dropout=rates,
+            embedding=_embedding.resolve(self.feature_embedding),
         )
 
     def _suits(self, name: str) -> bool:
@@ -297,6 +302,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def _training_data(self, X, y, sample_weight, backend, start: Start, classes, loss):
         """X, y and weights checked, and the targets encoded."""
         X, native = check_X(self, X, backend, reset=not start.fitted_weights)
+        _embedding.check_dense(self, X)
         if sp.issparse(X) and not backend.supports_sparse:
             raise ValueError(
                 f"backend={self.backend!r} does not accept sparse input; densify it with "
@@ -311,12 +317,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         sw = check_sample_weight(sample_weight, X, backend)
         y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
-        if start.fitted_weights and (
-            self.coefs_[0].shape[0] != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]
-        ):
+        n_in = self.n_features_in_ if start.fitted_weights else X.shape[1]
+        if start.fitted_weights and (n_in != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]):
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted shapes: the model maps "
-                f"{self.coefs_[0].shape[0]} features to {self.coefs_[-1].shape[1]} outputs, "
+                f"{n_in} features to {self.coefs_[-1].shape[1]} outputs, "
                 f"the data has {X.shape[1]} features and {Y.shape[1]} outputs. Set "
                 "warm_start=False to fit a new model."
             )
@@ -335,21 +340,20 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             if start.random_stream
             else (check_random_state(self.random_state))
         )
+        n_in, n_out = data.X.shape[1], data.Y.shape[1]
+        embedding = _embedding.for_fit(
+            self, plugins.embedding, start.fitted_weights, data, backend, rng
+        )
+        layers = build_layers(
+            hidden_sizes(self.hidden_layer_sizes), n_out, plugins.activation, embedding
+        )
         if start.fitted_weights:
-            host_coefs = [np.array(W, dtype=dtype) for W in self.coefs_]
-            host_intercepts = [np.array(b, dtype=dtype) for b in self.intercepts_]
+            host = fitted_params(self, dtype)
         else:
-            host_coefs, host_intercepts = self._initial_weights(data, plugins.init, rng)
-        net = Network(
-            [backend.asarray(W, dtype) for W in host_coefs],
-            [backend.asarray(b, dtype) for b in host_intercepts],
-            plugins.activation,
-            plugins.loss,
-            data.fitted["out_activation_"],
-            backend,
-            alpha=float(self.alpha),
-            flat=True,
-            dropout=Dropout.from_stream(plugins.dropout, backend, rng),
+            host = fresh_params(layers, n_in, rng, dtype, plugins.init)
+        dropout = Dropout.from_stream(plugins.dropout, backend, rng)
+        net = training_network(
+            layers, host, plugins, data.fitted["out_activation_"], float(self.alpha), dropout, dtype
         )
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
@@ -359,28 +363,13 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 history.forget_best()  # the earlier best was another measure
             if early_stopping and np.isfinite(history.best_score):
                 # The fitted weights are the best of the earlier calls (restored then).
-                history.best_params = (
-                    [copy_array(W, net.xp) for W in net.coefs],
-                    [copy_array(b, net.xp) for b in net.intercepts],
-                )
+                history.best_params = net.copy_params()
         else:
             history = History(early_stopping)
         opt_state = plugins.optimizer.init(net.params, backend.xp)
         if start.optimizer_state:
             opt_state = self._stored_optimizer_state(plugins, opt_state)
         return FitState(net, plugins.optimizer, opt_state, history, rng)
-
-    def _initial_weights(self, data: TrainingData, init, rng) -> tuple[list, list]:
-        sizes = [data.X.shape[1], *hidden_sizes(self.hidden_layer_sizes), data.Y.shape[1]]
-        coefs = [init(a, b, rng, data.dtype) for a, b in zip(sizes[:-1], sizes[1:])]
-        for i, W in enumerate(coefs):
-            if not isinstance(W, np.ndarray) or W.shape != (sizes[i], sizes[i + 1]):
-                raise ValueError(
-                    f"init={self.init!r} returned {type(W).__name__} of shape "
-                    f"{getattr(W, 'shape', None)}; expected an ndarray of shape "
-                    f"{(sizes[i], sizes[i + 1])}."
-                )
-        return coefs, [np.zeros(b, dtype=data.dtype) for b in sizes[1:]]
 
     def _stored_optimizer_state(self, plugins: Plugins, fresh: dict) -> dict:
         """The optimizer state saved by the last call, on the backend; ``fresh`` when it
@@ -449,6 +438,12 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         self._optimizer_state = tree_map(to_numpy, state.opt_state)
         self._optimizer_kind = _kind(state.optimizer)
         self._random_state = state.rng
+        first = net.layers[0]
+        self.embedding_ = (
+            _embedding.committed(first, net.layer_params[0], to_numpy)
+            if not isinstance(first, Dense)
+            else None
+        )
 
     # ------------------------------------------------------------ predict
 
@@ -460,8 +455,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         activation = hidden_activations(self.activation, len(self.coefs_) - 1)
         net = fitted_network(self, self._backend_plugin(), activation)
         X, native = check_X(self, X, net.backend, reset=False)
+        _embedding.check_dense(self, X)
         if sp.issparse(X) and not net.backend.supports_sparse:
-            net = Network(
+            net = Network.dense(
                 self.coefs_,
                 self.intercepts_,
                 activation,
@@ -489,7 +485,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         backend = self._backend_plugin()
-        tags.input_tags.sparse = bool(backend is not None and backend.supports_sparse)
+        tags.input_tags.sparse = bool(
+            backend is not None and backend.supports_sparse and self.feature_embedding is None
+        )
         return tags
 
     def __getstate__(self):

@@ -52,7 +52,9 @@ class Layer:
     penalized: tuple = ()
     member_axis: ClassVar[bool] = False
 
-    def fit(self, X: np.ndarray, rng: np.random.RandomState) -> None:
+    def fit(
+        self, X: np.ndarray, rng: np.random.RandomState, sample_weight: Any = None
+    ) -> None:
         """Learn data-dependent settings from the training rows (default: nothing).
 
         Parameters
@@ -61,6 +63,8 @@ class Layer:
             The training rows on the host, in the training dtype.
         rng : RandomState
             The fit's random stream.
+        sample_weight : ndarray of shape (n_samples,) or None, default=None
+            The rows' weights on the host (None: all 1).
         """
 
     def build(
@@ -97,6 +101,25 @@ class Layer:
         backend : Backend
         """
         self.params, self.grads, self.backend = params, grads, backend
+
+    def export(self, params: list, xp: Any) -> tuple | None:
+        """The layer's entries of ``coefs_`` and ``intercepts_``, or None (default).
+
+        A dense layer exports ``(W, b)``; an ensemble layer each member's effective
+        weights. Layers that export nothing are left out of ``coefs_``.
+
+        Parameters
+        ----------
+        params : list of arrays
+            Parameters in :meth:`build`'s order (not necessarily the bound ones).
+        xp : module
+            Their namespace.
+
+        Returns
+        -------
+        (coef, intercept) or None
+        """
+        return None
 
     def allocate(self, batch_size: int) -> None:
         """Allocate per-batch buffers for up to ``batch_size`` rows (default: none).
