@@ -22,11 +22,14 @@ from ._bins import quantile_bins
 from ._categorical import CategoricalEmbedding
 from ._dense import Dense
 from ._embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
+from ._ensemble import BatchDense, PackedDense
 
 __all__ = [
+    "BatchDense",
     "CategoricalEmbedding",
     "Dense",
     "Layer",
+    "PackedDense",
     "PeriodicEmbedding",
     "PiecewiseLinearEmbedding",
     "quantile_bins",
