@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdnn.preprocessing import RobustScaleSmoothClip
-from tests._helpers import BACKEND, DNNClassifier, DNNRegressor
+from tests._helpers import BACKEND, DNNClassifier, DNNRegressor, TabularClassifier, TabularRegressor
 
 _DROPOUT_REASON = (
     "dropout masks each repeated row independently: weighting a row is equivalent to "
@@ -133,5 +133,28 @@ def _schedule_failures(estimator):
     expected_failed_checks=_schedule_failures,
 )
 def test_sklearn_compatible_with_training_tools(estimator, check):
+    assert estimator.backend == BACKEND
+    check(estimator)
+
+
+def _tabular_failures(estimator):
+    """What the tabular estimators cannot pass, and why."""
+    return {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "best-epoch selection holds out a random share of the rows: repeating a row "
+            "and doubling its weight change which rows are held out"
+        ),
+    }
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@parametrize_with_checks(
+    [
+        TabularClassifier(n_ensemble=2, hidden_layer_sizes=(16,), max_iter=5),
+        TabularRegressor(n_ensemble=2, hidden_layer_sizes=(16,), max_iter=5),
+    ],
+    expected_failed_checks=_tabular_failures,
+)
+def test_sklearn_compatible_tabular(estimator, check):
     assert estimator.backend == BACKEND
     check(estimator)

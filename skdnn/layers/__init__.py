@@ -23,6 +23,7 @@ from ._categorical import CategoricalEmbedding
 from ._dense import Dense
 from ._embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from ._ensemble import BatchDense, PackedDense
+from ._tabular import TabularEmbedding
 
 __all__ = [
     "BatchDense",
@@ -32,6 +33,7 @@ __all__ = [
     "PackedDense",
     "PeriodicEmbedding",
     "PiecewiseLinearEmbedding",
+    "TabularEmbedding",
     "quantile_bins",
     "registry",
 ]
@@ -42,6 +44,12 @@ registry = Registry("layers", param="feature_embedding", base=Layer)
 registry.register("periodic")(PeriodicEmbedding)
 registry.register("piecewise_linear")(PiecewiseLinearEmbedding)
 
-for _obj in (CategoricalEmbedding, PeriodicEmbedding, PiecewiseLinearEmbedding, quantile_bins):
+for _obj in (
+    CategoricalEmbedding,
+    PeriodicEmbedding,
+    PiecewiseLinearEmbedding,
+    TabularEmbedding,
+    quantile_bins,
+):
     _obj.__module__ = __name__  # pickles, skops and reprs name the public module
 del _obj
