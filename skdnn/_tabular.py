@@ -177,7 +177,16 @@ class _TabularBase(BaseEstimator):
             # not a convergence criterion; a small table gets one batch per epoch.
             warnings.filterwarnings("ignore", category=ConvergenceWarning)
             warnings.filterwarnings("ignore", message="Got batch_size=")
-            self.network_.fit(Z, y, sample_weight=sample_weight)
+            try:
+                self.network_.fit(Z, y, sample_weight=sample_weight)
+            except ValueError as exc:
+                if "could not hold out" not in str(exc):
+                    raise
+                # Too few rows (or a class too rare) to hold any out: every epoch of
+                # the schedule trains, and the last one is kept.
+                self.network_.set_params(early_stopping=False).fit(
+                    Z, y, sample_weight=sample_weight
+                )
         return Z
 
     def _transform(self, X: Any) -> np.ndarray:
