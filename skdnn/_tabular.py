@@ -57,6 +57,7 @@ RECIPE: dict = {
         "weight_decay": 3e-4,
         "alpha": 0.0,
         "batch_size": 256,
+        "min_batches_per_epoch": None,
         "max_iter": 40,
         "early_stopping": True,
         "validation_fraction": 0.2,
@@ -98,6 +99,15 @@ def _numeric_embedding(spec: Any, settings: dict) -> Any:
             setattr(layer, name, value)
         return layer
     return copy.deepcopy(spec)
+
+
+def _batch_size(batch_size: int, min_batches: Any, n_rows: int, held_out: float) -> int:
+    """``batch_size``, made smaller on small tables so that an epoch has at least
+    ``min_batches`` minibatches (never below 32 rows); None leaves it."""
+    if not min_batches:
+        return batch_size
+    n_train = max(1, int(n_rows * (1.0 - held_out)))
+    return int(min(batch_size, max(32, -(-n_train // int(min_batches)))))
 
 
 class _TabularBase(BaseEstimator):
@@ -167,6 +177,10 @@ class _TabularBase(BaseEstimator):
         for key in ("periodic", "piecewise_linear", "categorical_embedding_dim"):
             settings.pop(key)
         settings.pop("max_onehot_categories")
+        settings["batch_size"] = _batch_size(
+            settings["batch_size"], settings.pop("min_batches_per_epoch"), Z.shape[0],
+            settings["validation_fraction"],
+        )
         settings["feature_embedding"] = first
         settings["n_iter_no_change"] = settings["max_iter"]  # best epoch, no early stop
         if self._task == "classification":
@@ -187,6 +201,7 @@ class _TabularBase(BaseEstimator):
                 self.network_.set_params(early_stopping=False).fit(
                     Z, y, sample_weight=sample_weight
                 )
+        self.n_iter_ = self.network_.n_iter_
         return Z
 
     def _transform(self, X: Any) -> np.ndarray:
@@ -260,6 +275,9 @@ _ATTRS_DOC = """
     network_ : {net}
         The fitted network on ``input_``'s output (``loss_curve_``,
         ``validation_scores_``, ``n_iter_``, ``embedding_``...).
+    n_iter_ : int
+        Epochs the network trained (``max_iter`` but on tables too small to hold
+        rows out, where every epoch is kept anyway).
     n_features_in_ : int
         Columns of ``X`` at fit.
     feature_names_in_ : ndarray of str
@@ -374,7 +392,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        return self.network_.predict(self._transform(X))
+        Z = self._transform(X)
+        return self.network_.predict(Z)
 
     def predict_proba(self, X):
         """Class probabilities (the ensemble members' mean).
@@ -387,7 +406,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return self.network_.predict_proba(self._transform(X))
+        Z = self._transform(X)
+        return self.network_.predict_proba(Z)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -400,7 +420,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return self.network_.predict_log_proba(self._transform(X))
+        Z = self._transform(X)
+        return self.network_.predict_log_proba(Z)
 
     def predict_proba_members(self, X):
         """Every ensemble member's class probabilities.
@@ -413,7 +434,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         -------
         ndarray of shape (n_ensemble, n_samples, n_classes)
         """
-        return self.network_.predict_proba_members(self._transform(X))
+        Z = self._transform(X)
+        return self.network_.predict_proba_members(Z)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -531,7 +553,8 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        out = np.asarray(self.network_.predict(self._transform(X)), dtype=np.float64)
+        Z = self._transform(X)
+        out = np.asarray(self.network_.predict(Z), dtype=np.float64)
         return out * self._shape(self.y_scale_, out) + self._shape(self.y_mean_, out)
 
     def predict_members(self, X):
@@ -545,7 +568,8 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         -------
         ndarray of shape (n_ensemble, n_samples) or (n_ensemble, n_samples, n_outputs)
         """
-        out = np.asarray(self.network_.predict_members(self._transform(X)), dtype=np.float64)
+        Z = self._transform(X)
+        out = np.asarray(self.network_.predict_members(Z), dtype=np.float64)
         if out.ndim == 2:
             return out * self.y_scale_[0] + self.y_mean_[0]
         return out * self.y_scale_ + self.y_mean_
