@@ -151,17 +151,29 @@ def summary(results: dict) -> dict:
         }
     targets = []
     for task, s in out.items():
-        mean = s["mean"]
+        rows = [r for r in results.values() if r["task"] == task]
         for peer, margin in (("realmlp", 0.0), ("hgb", 0.0), ("mlp", 0.01)):
-            if peer == "mlp" and task == "regression" or peer not in mean:
+            if peer == "mlp" and task == "regression":
                 continue
-            gap = mean["tabular"] - mean[peer] - margin
-            targets.append((f"{task} mean {s['metric']} >= {peer}'s + {margin}", gap >= 0, gap))
+            # Against a peer with stored results for some tables only: on those tables.
+            both = [r for r in rows if peer in r["score"]]
+            if not both:
+                continue
+            gap = np.mean([r["score"]["tabular"] - r["score"][peer] for r in both]) - margin
+            where = "" if len(both) == len(rows) else f" (on its {len(both)} tables)"
+            targets.append(
+                (f"{task} mean {s['metric']} >= {peer}'s + {margin}{where}", gap >= 0, gap)
+            )
     rows = list(results.values())
     total = {k: float(np.sum([r["fit_seconds"].get(k, np.nan) for r in rows])) for k in KEYS}
-    if np.isfinite(total["realmlp"]):
-        ratio = total["tabular"] / total["realmlp"]
-        targets.append(("total fit time <= realmlp's / 10", ratio <= 0.1, ratio))
+    with_realmlp = [r for r in rows if "realmlp" in r["fit_seconds"]]
+    if with_realmlp:
+        ratio = sum(r["fit_seconds"]["tabular"] for r in with_realmlp) / sum(
+            r["fit_seconds"]["realmlp"] for r in with_realmlp
+        )
+        where = "" if len(with_realmlp) == len(rows) else f" (on its {len(with_realmlp)} tables)"
+        targets.append((f"total fit time <= realmlp's / 10{where}", ratio <= 0.1, ratio))
+        out["ratio_to_realmlp"] = ratio
     out["total_fit_seconds"] = total
     out["ratio_to_hgb"] = total["tabular"] / total["hgb"]
     out["targets"] = [{"target": t, "met": bool(m), "value": float(v)} for t, m, v in targets]

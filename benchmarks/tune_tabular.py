@@ -48,6 +48,15 @@ CANDIDATES = {
     "lr4e-3": {"learning_rate_init": 4e-3},
     "coslog4": {"lr_schedule": "coslog4"},
     "nosmooth": {"label_smoothing": 0.0},
+    # Second round, after the first showed small tables undertrained (1-2 steps/epoch):
+    "minb8": {"min_batches_per_epoch": 8},
+    "minb8_packed": {"min_batches_per_epoch": 8, "ensemble": "packed"},
+    "minb8_lr4e-3": {"min_batches_per_epoch": 8, "learning_rate_init": 4e-3},
+    "minb8_ep40": {"min_batches_per_epoch": 8, "max_iter": 40},
+    # Third round: the best two changes of the second on the packed ensemble.
+    "minb8_packed_ep40": {"min_batches_per_epoch": 8, "ensemble": "packed", "max_iter": 40},
+    "minb8_packed_lr4e-3": {"min_batches_per_epoch": 8, "ensemble": "packed",
+                            "learning_rate_init": 4e-3},
 }  # fmt: skip
 
 

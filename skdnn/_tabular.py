@@ -168,7 +168,7 @@ class _TabularBase(BaseEstimator):
         Z = self.input_.transform(X)
         numeric = _numeric_embedding(self.feature_embedding, settings)
         n_numeric = len(self.input_.numeric_features_)
-        cardinalities = list(self.input_.cardinalities_)
+        cardinalities = [int(k) for k in self.input_.cardinalities_]
         first = None
         if cardinalities or (numeric is not None and n_numeric):
             first = layers.TabularEmbedding(
