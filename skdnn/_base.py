@@ -201,14 +201,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             rows = TrainingRows(Xd, Yd, data.sw, train_idx, plugins.backend)
             batch_size = rows.n_train if full_batch else self._batch_size(rows.n_train)
             state.net.allocate(batch_size)
-            state.optimizer = scheduled(
-                self,
-                state.optimizer,
-                start.incremental,
-                rows.n_train,
-                batch_size,
-                state.net.n_weight_params,
-            )
+            state.optimizer = scheduled(self, state, start.incremental, rows.n_train, batch_size)
             monitor = (
                 ValidationMonitor(self, Xd, data, val_idx, plugins.backend)
                 if early_stopping
@@ -339,8 +332,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         return TrainingData(X, native, y, Y, sw, dtype, fitted, stratify)
 
     def _training_targets(self, data: TrainingData) -> np.ndarray:
-        """The targets the network trains on: ``data.Y`` (the classifier smooths them);
-        the held-out rows of early stopping are scored against ``data.Y``."""
+        """The training rows' targets (smoothed by the classifier); the held-out keep Y."""
         return data.Y
 
     def _ensemble_layout(self) -> tuple:

@@ -128,18 +128,17 @@ class ScheduledOptimizer:
         return self.optimizer.current_learning_rate(state)
 
 
-def scheduled(
-    est: Any, optimizer: Any, incremental: bool, n_train: int, batch_size: int, n_weights: int
-) -> Any:
-    """The optimizer a fit steps with: ``optimizer`` itself when ``est`` has neither
-    ``lr_schedule`` nor ``weight_decay``, else wrapped in :class:`ScheduledOptimizer`.
+def scheduled(est: Any, state: Any, incremental: bool, n_train: int, batch_size: int) -> Any:
+    """The optimizer the fit ``state`` steps with: ``state.optimizer`` itself when
+    ``est`` has neither ``lr_schedule`` nor ``weight_decay``, else wrapped in
+    :class:`ScheduledOptimizer`.
 
     Raises ValueError, naming the parameter, for the combinations that have no meaning:
     a full-batch solver (lbfgs), ``partial_fit`` with a schedule, SGD's own
     ``learning_rate`` schedule beside ``lr_schedule``, an optimizer that is not
     ``schedulable``.
     """
-    spec, decay = est.lr_schedule, float(est.weight_decay)
+    optimizer, spec, decay = state.optimizer, est.lr_schedule, float(est.weight_decay)
     if spec is None and not decay:
         return optimizer
     what = f"lr_schedule={spec!r}" if spec is not None else f"weight_decay={decay!r}"
@@ -172,9 +171,8 @@ def scheduled(
             "skdnn.optimizers.Optimizer). Use solver='adam' or 'sgd'."
         )
     steps_per_epoch = max(1, math.ceil(n_train / batch_size))
-    return ScheduledOptimizer(
-        optimizer, schedule, decay, int(est.max_iter) * steps_per_epoch, n_weights
-    )
+    total_steps = int(est.max_iter) * steps_per_epoch
+    return ScheduledOptimizer(optimizer, schedule, decay, total_steps, state.net.n_weight_params)
 
 
 def smooth_labels(Y: np.ndarray, eps: float, out_activation: str) -> np.ndarray:
