@@ -2,11 +2,11 @@
 
 The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`. Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
-:mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers` and
-:mod:`skdnn.backends`.
+:mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers`,
+:mod:`skdnn.backends` and :mod:`skdnn.layers` (the feature embeddings).
 """
 
-from . import activations, backends, initializers, losses, optimizers
+from . import activations, backends, initializers, layers, losses, optimizers
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
 
@@ -28,6 +28,7 @@ __all__ = [
     "activations",
     "backends",
     "initializers",
+    "layers",
     "losses",
     "optimizers",
     "__version__",
