@@ -140,7 +140,9 @@ def test_ensemble_loss_is_the_mean_of_the_members_losses():
     loss, _ = net.loss_and_gradients(Xn, Yn)
     raw = net.forward(Xn)
     ce = losses.registry.resolve("cross_entropy")
-    each = [float(ce.value_and_gradient(raw[j].copy(), Yn, None, "softmax", np)[0]) for j in range(3)]
+    each = [
+        float(ce.value_and_gradient(raw[j].copy(), Yn, None, "softmax", np)[0]) for j in range(3)
+    ]
     assert_allclose(float(loss), np.mean(each), rtol=1e-12)
 
 
