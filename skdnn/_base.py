@@ -46,7 +46,7 @@ from ._validation import (
     hidden_sizes,
     training_dtype,
 )
-from .layers import Dense
+from .layers import BatchDense, Dense, PackedDense
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,8 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "feature_embedding": [None, str, HasMethods(["build", "forward", "backward"])],
         "validation_scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+        "ensemble": [StrOptions({"packed", "batch"})],
     }
 
     # ------------------------------------------------------------ three ways in
@@ -307,14 +309,34 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
         n_in = self.n_features_in_ if start.fitted_weights else X.shape[1]
-        if start.fitted_weights and (n_in != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]):
+        if start.fitted_weights and (n_in != X.shape[1] or self.coefs_[-1].shape[-1] != Y.shape[1]):
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted shapes: the model maps "
-                f"{n_in} features to {self.coefs_[-1].shape[1]} outputs, "
+                f"{n_in} features to {self.coefs_[-1].shape[-1]} outputs, "
                 f"the data has {X.shape[1]} features and {Y.shape[1]} outputs. Set "
                 "warm_start=False to fit a new model."
             )
+        if start.fitted_weights and self._ensemble_layout() != self._fitted_layout:
+            raise ValueError(
+                f"warm_start/partial_fit needs the fitted ensemble: the model was fitted "
+                f"with n_ensemble, ensemble = {self._fitted_layout}, the parameters now "
+                f"say {self._ensemble_layout()}. Set them back, or set warm_start=False "
+                "to fit a new model."
+            )
         return TrainingData(X, native, y, Y, sw, dtype, fitted, stratify)
+
+    def _ensemble_layout(self) -> tuple:
+        """``(k, kind)``: the members and their kind (``(1, None)``: a plain network)."""
+        k = int(getattr(self, "n_ensemble", 1))
+        return (k, self.ensemble) if k > 1 else (1, None)
+
+    @property
+    def _fitted_layout(self) -> tuple:
+        """The ``(k, kind)`` of the fitted weights."""
+        if self.coefs_[0].ndim == 2:
+            return (1, None)
+        batch = getattr(self, "ensemble_params_", None) is not None
+        return (self.coefs_[0].shape[0], "batch" if batch else "packed")
 
     def _start_state(self, start: Start, data: TrainingData, plugins: Plugins) -> FitState:
         """Parameters, optimizer state, history and random stream, as ``start`` says."""
@@ -328,17 +350,16 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         embedding = _embedding.for_fit(
             self, plugins.embedding, start.fitted_weights, data, backend, rng
         )
-        layers = build_layers(
-            hidden_sizes(self.hidden_layer_sizes), n_out, plugins.activation, embedding
-        )
+        k, kind = self._ensemble_layout()
+        sizes = hidden_sizes(self.hidden_layer_sizes)
+        layers = build_layers(sizes, n_out, plugins.activation, k, kind, embedding)
         if start.fitted_weights:
             host = fitted_params(self, dtype)
         else:
-            host = fresh_params(layers, n_in, rng, dtype, plugins.init)
+            host = fresh_params(layers, n_in, rng, dtype, plugins.init, k)
         dropout = Dropout.from_stream(plugins.dropout, backend, rng)
-        net = training_network(
-            layers, host, plugins, data.fitted["out_activation_"], float(self.alpha), dropout, dtype
-        )
+        link, alpha = data.fitted["out_activation_"], float(self.alpha)
+        net = training_network(layers, host, plugins, link, alpha, dropout, dtype, k, kind)
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
             history = History.continued(self, early_stopping)
@@ -409,6 +430,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         coefs, intercepts = tree_map(to_numpy, (net.coefs, net.intercepts))
         for name, value in data.reconstruction(coefs, intercepts).items():
             setattr(self, name, value)
+        self.__dict__.pop("ensemble_params_", None)
+        if self._ensemble_layout()[1] == "batch":
+            self.ensemble_params_ = tree_map(to_numpy, net.layer_params)
         self.loss_curve_ = history.loss_curve
         self.loss_ = history.loss_curve[-1]
         self.best_loss_ = None if early_stopping else history.best_loss
@@ -422,19 +446,20 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         self._optimizer_state = tree_map(to_numpy, state.opt_state)
         self._optimizer_kind = _kind(state.optimizer)
         self._random_state = state.rng
-        first = net.layers[0]
+        first = net.layers[0]  # the feature embedding, when there is one
         self.embedding_ = (
-            _embedding.committed(first, net.layer_params[0], to_numpy)
-            if not isinstance(first, Dense)
-            else None
+            None
+            if isinstance(first, (Dense, PackedDense, BatchDense))
+            else _embedding.committed(first, net.layer_params[0], to_numpy)
         )
 
     # ------------------------------------------------------------ predict
 
-    def _outputs(self, X, transform, width: int):
+    def _outputs(self, X, transform, width: int, members: bool = False):
         """``transform`` of the raw outputs for ``X``; returns ``(out, backend)``, where
         ``backend`` is None for host input (``out`` is NumPy) or the backend whose own
-        array ``X`` was (``out`` is one too)."""
+        array ``X`` was (``out`` is one too). An ensemble's outputs are its members'
+        mean, or every member's (``members``: a leading member axis)."""
         check_is_fitted(self)
         activation = hidden_activations(self.activation, len(self.coefs_) - 1)
         net = fitted_network(self, self._backend_plugin(), activation)
@@ -455,7 +480,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             "check that X is preprocessed as the training data was",
             net.xp if native else np,
         )
-        out = forward_chunks(net, X, native, transform, width)
+        out = forward_chunks(net, X, native, transform, width, members)
         return out, (net.backend if native else None)
 
     # ------------------------------------------------------------ sklearn glue

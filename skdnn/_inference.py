@@ -79,11 +79,20 @@ def _with_embedding(
         return net
     layer, params = _embedding.for_inference(est)
     params = [backend.asarray(p, p.dtype) for p in params]
-    return Network([layer, *net.layers], [params, *net.layer_params], None, link, backend)
+    k = net.n_members
+    return Network(
+        [layer, *net.layers], [params, *net.layer_params], None, link, backend,
+        n_members=k, l2_members=k,
+    )  # fmt: skip
 
 
 def forward_chunks(
-    net: Network, X: Any, native: bool, transform: Callable[[Any, Any], Any], width: int
+    net: Network,
+    X: Any,
+    native: bool,
+    transform: Callable[[Any, Any], Any],
+    width: int,
+    members: bool = False,
 ) -> Any:
     """``transform(raw, xp)`` of the network's raw outputs for every row of ``X``.
 
@@ -97,10 +106,12 @@ def forward_chunks(
         Maps a chunk of raw outputs to what the caller returns (probabilities, ...).
     width : int
         Columns of the result (for empty ``X``).
+    members : bool, default=False
+        Every ensemble member's result (a leading member axis) instead of their mean.
 
     Returns
     -------
-    array of shape (n_samples, width)
+    array of shape (n_samples, width), or (n_members, n_samples, width)
     """
     backend, xp = net.backend, net.xp
     dtype = net.dtype
@@ -110,13 +121,15 @@ def forward_chunks(
         Xd = HostRows(X, backend, dtype)
     parts = []
     for rows in chunks(X.shape[0], CHUNK):
-        part = net.combine(net.forward(take(backend, Xd, rows, rows)), transform)
+        part = net.combine(net.forward(take(backend, Xd, rows, rows)), transform, not members)
         parts.append(part if native else backend.to_numpy(part))
+    axis = 1 if members else 0
     if native:
-        return concat(parts, xp)
+        return concat(parts, xp, axis=axis)
     if not parts:
-        return np.empty((0, width), dtype=np.dtype(dtype_name(net.params[0])))
-    return np.concatenate(parts, axis=0)
+        shape = (net.n_members, 0, width) if members else (0, width)
+        return np.empty(shape, dtype=np.dtype(dtype_name(net.params[0])))
+    return np.concatenate(parts, axis=axis)
 
 
 def labels(P: Any, classes: np.ndarray, multilabel: bool, xp: Any, backend: Any = None) -> Any:

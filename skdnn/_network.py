@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from . import _kernels, _links
-from ._utils import copy_array
-from .layers import Dense
+from ._utils import concat, copy_array
+from .layers import Dense, PackedDense
 
 
 class Network:
@@ -126,9 +126,11 @@ class Network:
         Parameters
         ----------
         coefs : list of arrays
-            ``W_i`` of shape ``(fan_in, fan_out)`` on the backend.
+            ``W_i`` of shape ``(fan_in, fan_out)`` on the backend; or, for an
+            ensemble of ``k`` members, ``(k, fan_in, fan_out)`` (each member's weights:
+            :class:`~skdnn.layers.PackedDense` layers).
         intercepts : list of arrays
-            ``b_i`` of shape ``(fan_out,)``.
+            ``b_i`` of shape ``(fan_out,)``, or ``(k, fan_out)``.
         activation : Activation or sequence of Activation
             One for every hidden layer, or one per hidden layer.
         loss, out_activation, backend, alpha, flat, dropout
@@ -138,19 +140,28 @@ class Network:
         -------
         Network
         """
-        n_hidden = len(coefs) - 1
+        n_hidden, k = len(coefs) - 1, 1
+        if len(coefs[0].shape) == 3:  # each member's weights: a packed ensemble
+            k = coefs[0].shape[0]
         if isinstance(activation, (list, tuple)):
             if len(activation) != n_hidden:
                 raise ValueError(f"{len(activation)} activations for {n_hidden} hidden layers.")
             acts = list(activation)
         else:
             acts = [activation] * n_hidden
-        layers = [
-            Dense(W.shape[-1], act, dropout, i) for i, (W, act) in enumerate(zip(coefs, acts))
-        ]
-        layers.append(Dense(coefs[-1].shape[-1]))
+        if k == 1:
+            layers = [
+                Dense(W.shape[-1], act, dropout, i) for i, (W, act) in enumerate(zip(coefs, acts))
+            ]
+            layers.append(Dense(coefs[-1].shape[-1]))
+        else:
+            layers = [
+                PackedDense(W.shape[-1], k, act, dropout, i)
+                for i, (W, act) in enumerate(zip(coefs, acts))
+            ]
+            layers.append(PackedDense(coefs[-1].shape[-1], k))
         params = [[W, b] for W, b in zip(coefs, intercepts)]
-        return cls(layers, params, loss, out_activation, backend, alpha, flat, dropout)
+        return cls(layers, params, loss, out_activation, backend, alpha, flat, dropout, k, k)
 
     # ------------------------------------------------------------ parameters
 
@@ -304,7 +315,8 @@ class Network:
         """
         xp = self.xp
         if self.n_members == 1:
-            return transform(raw, xp)
+            out = transform(raw, xp)
+            return out if mean else xp.reshape(out, (1, *out.shape))
         k, n = raw.shape[0], raw.shape[1]
         out = transform(xp.reshape(raw, (k * n, raw.shape[2])), xp)
         out = xp.reshape(out, (k, n, out.shape[1]))
@@ -479,7 +491,7 @@ def _repeat(owner: Any, name: str, a: Any, k: int, xp: Any) -> Any:
     ``name`` where the namespace takes ``out=`` (the buffer grows as needed)."""
     shape = (k, *a.shape)
     if owner is None or not owner.backend.supports_out:
-        return xp.broadcast_to(a[None, ...], shape) * 1
+        return concat([xp.reshape(a, (1, *a.shape))] * k, xp)
     size = 1
     for d in shape:
         size *= d

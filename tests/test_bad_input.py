@@ -281,6 +281,9 @@ BAD_PARAMS = [
     ("dropout", "half", TypeError),
     ("validation_scoring", "acuracy", ValueError),
     ("validation_scoring", 5, TypeError),
+    ("n_ensemble", 0, ValueError),
+    ("n_ensemble", 2.5, TypeError),
+    ("ensemble", "bagging", ValueError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.

@@ -50,6 +50,10 @@ def _expected_failures(estimator):
         DNNClassifier(feature_embedding="piecewise_linear", max_iter=100),
         DNNRegressor(feature_embedding="piecewise_linear", max_iter=100),
         DNNRegressor(feature_embedding="periodic", solver="lbfgs", max_iter=100),
+        DNNClassifier(n_ensemble=3, max_iter=100),
+        DNNClassifier(n_ensemble=3, ensemble="packed", dropout=0.1, max_iter=100),
+        DNNRegressor(n_ensemble=3, max_iter=100),
+        DNNRegressor(n_ensemble=2, ensemble="packed", solver="lbfgs", max_iter=100),
     ],
     expected_failed_checks=_expected_failures,
 )

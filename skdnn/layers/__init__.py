@@ -20,10 +20,13 @@ from ._base import Layer
 from ._bins import quantile_bins
 from ._dense import Dense
 from ._embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
+from ._ensemble import BatchDense, PackedDense
 
 __all__ = [
+    "BatchDense",
     "Dense",
     "Layer",
+    "PackedDense",
     "PeriodicEmbedding",
     "PiecewiseLinearEmbedding",
     "quantile_bins",
