@@ -17,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
+from skdnn.layers import PeriodicEmbedding
 from tests._helpers import DNNClassifier, FakeGPUBackend
 
 RNG = np.random.RandomState(0)
@@ -284,6 +285,7 @@ BAD_PARAMS = [
     ("n_ensemble", 0, ValueError),
     ("n_ensemble", 2.5, TypeError),
     ("ensemble", "bagging", ValueError),
+    ("feature_embedding", 5, TypeError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.
@@ -305,6 +307,10 @@ BAD_RESOLVED_PARAMS = [
     ("dropout", [-0.5], ValueError, r"dropout=\[-0.5\]: every rate must be a number in \[0, 1\)"),
     ("solver", "newton", ValueError, "Unknown solver 'newton'. Valid names are: 'adam', 'lbfgs'"),
     ("backend", "jax", ValueError, "Unknown backend 'jax'. Valid names are: .*'numpy'"),
+    ("feature_embedding", "fourier", ValueError,
+     "Unknown feature_embedding 'fourier'. Valid names are: 'periodic', 'piecewise_linear'"),
+    ("feature_embedding", PeriodicEmbedding(n_frequencies=0), ValueError,
+     "n_frequencies must be an integer >= 1, got 0"),
 ]
 
 

@@ -156,3 +156,13 @@ def test_a_user_defined_embedding_is_not_exported():
     model = DNNRegressor((3,), max_iter=5, feature_embedding=Doubled()).fit(X, X[:, 0])
     with pytest.raises(ValueError, match="Doubled.*cannot be exported to ONNX"):
         check_exportable(model)
+
+
+@pytest.mark.parametrize("ensemble", ["batch", "packed"])
+def test_an_ensemble_with_an_embedding_matches_predict(ensemble):
+    from skl2onnx import to_onnx
+
+    from tests.test_onnx import NO_ZIPMAP, check_outputs, fitted
+
+    model, X = fitted("multiclass", feature_embedding="periodic", n_ensemble=3, ensemble=ensemble)
+    check_outputs(model, X, to_onnx(model, X[:1], options=NO_ZIPMAP), atol=1e-5)
