@@ -6,11 +6,20 @@ and :class:`TabularRegressor`, which compose the tools of the most accurate tabu
 by default and handle the input (:class:`TabularInput`). Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
 :mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers`,
-:mod:`skdnn.schedules` and :mod:`skdnn.backends`. :mod:`skdnn.preprocessing` prepares a
-table's numeric columns for them.
+:mod:`skdnn.schedules`, :mod:`skdnn.backends` and :mod:`skdnn.layers` (the feature
+embeddings). :mod:`skdnn.preprocessing` prepares a table's numeric columns for them.
 """
 
-from . import activations, backends, initializers, losses, optimizers, preprocessing, schedules
+from . import (
+    activations,
+    backends,
+    initializers,
+    layers,
+    losses,
+    optimizers,
+    preprocessing,
+    schedules,
+)
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
 from ._tabular import TabularClassifier, TabularRegressor
@@ -39,6 +48,7 @@ __all__ = [
     "activations",
     "backends",
     "initializers",
+    "layers",
     "losses",
     "optimizers",
     "preprocessing",

@@ -313,9 +313,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
         n_in = self.n_features_in_ if start.fitted_weights else X.shape[1]
-        if start.fitted_weights and (
-            n_in != X.shape[1] or self.coefs_[-1].shape[-1] != Y.shape[1]
-        ):
+        if start.fitted_weights and (n_in != X.shape[1] or self.coefs_[-1].shape[-1] != Y.shape[1]):
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted shapes: the model maps "
                 f"{n_in} features to {self.coefs_[-1].shape[-1]} outputs, "
@@ -440,12 +438,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         coefs, intercepts = tree_map(to_numpy, (net.coefs, net.intercepts))
         for name, value in data.reconstruction(coefs, intercepts).items():
             setattr(self, name, value)
-        first = net.layers[0]
-        embedded = not isinstance(first, (Dense, PackedDense, BatchDense))
         self.__dict__.pop("ensemble_params_", None)
         if self._ensemble_layout()[1] == "batch":
-            dense_params = net.layer_params[1:] if embedded else net.layer_params
-            self.ensemble_params_ = tree_map(to_numpy, dense_params)
+            self.ensemble_params_ = tree_map(to_numpy, net.layer_params)
         self.loss_curve_ = history.loss_curve
         self.loss_ = history.loss_curve[-1]
         self.best_loss_ = None if early_stopping else history.best_loss
@@ -459,8 +454,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         self._optimizer_state = tree_map(to_numpy, state.opt_state)
         self._optimizer_kind = _kind(state.optimizer)
         self._random_state = state.rng
+        first = net.layers[0]  # the feature embedding, when there is one
         self.embedding_ = (
-            _embedding.committed(first, net.layer_params[0], to_numpy) if embedded else None
+            None
+            if isinstance(first, (Dense, PackedDense, BatchDense))
+            else _embedding.committed(first, net.layer_params[0], to_numpy)
         )
 
     # ------------------------------------------------------------ predict

@@ -17,8 +17,8 @@ import scipy.sparse as sp
 
 from . import _embedding, backends
 from ._batching import HostRows, chunks, take
+from ._layers import hashable
 from ._network import Network
-from ._per_layer import hashable
 from ._utils import concat, dtype_name
 
 # Rows per chunk at predict time: big enough for efficient matrix products, small
@@ -79,14 +79,11 @@ def _with_embedding(
         return net
     layer, params = _embedding.for_inference(est)
     params = [backend.asarray(p, p.dtype) for p in params]
+    k = net.n_members
     return Network(
-        [layer, *net.layers],
-        [params, *net.layer_params],
-        None,
-        link,
-        backend,
-        n_members=net.n_members,
-    )
+        [layer, *net.layers], [params, *net.layer_params], None, link, backend,
+        n_members=k, l2_members=k,
+    )  # fmt: skip
 
 
 def forward_chunks(

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels, _links
-from ._utils import copy_array
+from ._utils import concat, copy_array
 from .layers import Dense, PackedDense
 
 
@@ -491,7 +491,7 @@ def _repeat(owner: Any, name: str, a: Any, k: int, xp: Any) -> Any:
     ``name`` where the namespace takes ``out=`` (the buffer grows as needed)."""
     shape = (k, *a.shape)
     if owner is None or not owner.backend.supports_out:
-        return xp.broadcast_to(a[None, ...], shape) * 1
+        return concat([xp.reshape(a, (1, *a.shape))] * k, xp)
     size = 1
     for d in shape:
         size *= d

@@ -31,9 +31,8 @@ def build_layers(
     kind: str = "batch",
     embedding: Any = None,
 ) -> list:
-    """The layers of a network: the feature embedding if any (shared by the members
-    of an ensemble, as TabM shares its embeddings), one per hidden size, then the
-    output layer.
+    """The layers of a network: the feature embedding if any (shared by every
+    member), one per hidden size, then the output layer.
 
     Parameters
     ----------
@@ -90,8 +89,7 @@ def fresh_params(layers: list, n_in: int, rng: Any, dtype: Any, init: Any, k: in
 
 
 def fitted_params(est: Any, dtype: Any) -> list:
-    """Every layer's parameters from ``est``'s fitted attributes (``embedding_``'s
-    first, when it has one), as host copies.
+    """Every layer's parameters from ``est``'s fitted attributes, as host copies.
 
     Parameters
     ----------
@@ -102,16 +100,17 @@ def fitted_params(est: Any, dtype: Any) -> list:
     -------
     list of list of ndarray
         ``ensemble_params_`` when set (the factorised parameters of
-        ``ensemble="batch"``), else ``[coefs_[i], intercepts_[i]]`` per layer.
+        ``ensemble="batch"``, every layer's, the embedding's included), else
+        ``[coefs_[i], intercepts_[i]]`` per layer, after ``embedding_.params_`` when
+        the model has a feature embedding.
     """
     raw = getattr(est, "ensemble_params_", None)
     if raw is not None:
-        params = [[np.array(a, dtype=dtype) for a in p] for p in raw]
-    else:
-        params = [
-            [np.array(W, dtype=dtype), np.array(b, dtype=dtype)]
-            for W, b in zip(est.coefs_, est.intercepts_)
-        ]
+        return [[np.array(a, dtype=dtype) for a in p] for p in raw]
+    params = [
+        [np.array(W, dtype=dtype), np.array(b, dtype=dtype)]
+        for W, b in zip(est.coefs_, est.intercepts_)
+    ]
     embedding = getattr(est, "embedding_", None)
     if embedding is not None:
         params.insert(0, [np.array(p, dtype=dtype) for p in embedding.params_])

@@ -183,3 +183,16 @@ def test_nested_settings_are_parameters():
     model.set_params(feature_embedding__d_embedding=4)
     assert model.get_params()["feature_embedding__d_embedding"] == 4
     assert clone(model).feature_embedding.d_embedding == 4
+
+
+@pytest.mark.parametrize("ensemble", ["batch", "packed"])
+def test_an_embedding_is_shared_by_the_members_of_an_ensemble(ensemble):
+    X, y = wave(n=80)
+    params = dict(max_iter=5, random_state=0, n_ensemble=3, ensemble=ensemble)
+    model = quiet(DNNRegressor(feature_embedding="periodic", **params).fit, X, y)
+    d = model.embedding_.d_embedding
+    assert model.coefs_[0].shape == (3, 3 * d, 100)
+    assert model.predict(X).shape == y.shape
+    quiet(model.set_params(warm_start=True).fit, X, y)  # continues, embedding included
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

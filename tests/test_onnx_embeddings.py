@@ -106,3 +106,63 @@ def test_other_layers_are_refused_with_their_name():
     g = skdnn_onnx._Graph(_Scope(), _Container(), np.float32)
     with pytest.raises(ValueError, match="Doubling.*cannot be exported to ONNX"):
         skdnn_onnx._embedding(g, Doubling(), [], "x")
+
+
+# ------------------------------------------------------------ in the estimators
+
+EMBEDDINGS = {
+    "periodic": "periodic",
+    "piecewise_linear": "piecewise_linear",
+    "periodic_lite": PeriodicEmbedding(d_embedding=4, lite=True),
+    "encoding": PiecewiseLinearEmbedding(n_bins=8, d_embedding=None),
+}
+
+
+@pytest.mark.parametrize("embedding", sorted(EMBEDDINGS))
+@pytest.mark.parametrize(
+    "kind", ["binary", "multiclass", "multilabel", "regression", "multioutput"]
+)
+def test_estimators_with_an_embedding_match_predict(kind, embedding):
+    """The whole model, embedding first: float32 within 1e-5, float64 within 1e-12."""
+    from skl2onnx import to_onnx
+
+    from tests.test_onnx import NO_ZIPMAP, check_outputs, fitted
+
+    for dtype, atol in [(np.float32, 1e-5), (np.float64, 1e-12)]:
+        model, X = fitted(kind, dtype=dtype, feature_embedding=EMBEDDINGS[embedding])
+        assert model.embedding_ is not None
+        options = NO_ZIPMAP if kind in ("binary", "multiclass", "multilabel") else None
+        onx = to_onnx(model, X[:1], options=options)
+        check_outputs(model, X, onx, atol=atol)
+
+
+def test_a_user_defined_embedding_is_not_exported():
+    from skdnn import DNNRegressor
+    from skdnn.layers import Layer
+    from skdnn.onnx import check_exportable
+
+    class Doubled(Layer):
+        def build(self, n_in, n_members, rng, dtype, init):
+            self.n_out = n_in
+            return []
+
+        def forward(self, X, training):
+            return 2 * X
+
+        def backward(self, dY, need_input_grad):
+            return 2 * dY
+
+    X = np.random.RandomState(0).standard_normal((20, 2))
+    model = DNNRegressor((3,), max_iter=5, feature_embedding=Doubled()).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="Doubled.*cannot be exported to ONNX"):
+        check_exportable(model)
+
+
+@pytest.mark.parametrize("ensemble", ["batch", "packed"])
+def test_an_ensemble_with_an_embedding_matches_predict(ensemble):
+    from skl2onnx import to_onnx
+
+    from tests.test_onnx import NO_ZIPMAP, check_outputs, fitted
+
+    model, X = fitted("multiclass", feature_embedding="periodic", n_ensemble=3, ensemble=ensemble)
+    check_outputs(model, X, to_onnx(model, X[:1], options=NO_ZIPMAP), atol=1e-5)
