@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from . import _embedding, backends
 from ._batching import HostRows, chunks, take
-from ._layers import hashable
+from ._per_layer import hashable
 from ._network import Network
 from ._utils import concat, dtype_name
 
