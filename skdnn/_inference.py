@@ -17,8 +17,8 @@ import scipy.sparse as sp
 
 from . import _embedding, backends
 from ._batching import HostRows, chunks, take
-from ._per_layer import hashable
 from ._network import Network
+from ._per_layer import hashable
 from ._utils import concat, dtype_name
 
 # Rows per chunk at predict time: big enough for efficient matrix products, small

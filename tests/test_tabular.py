@@ -177,6 +177,8 @@ def test_raw_frame_fits_and_the_parts_are_inspectable():
     assert first.embedding_dim == RECIPE["common"]["categorical_embedding_dim"]
     assert clf.network_.n_ensemble == 2 and clf.network_.label_smoothing == 0.1
     assert clf.network_.early_stopping and clf.network_.lr_schedule == "cosine"
+    # 128 training rows, at least 8 minibatches an epoch, never under 32 rows each.
+    assert clf.network_.batch_size == 32
     P = clf.predict_proba(X)
     assert P.shape == (len(X), 2) and np.all(np.isfinite(P))
     assert_allclose(clf.predict_proba_members(X).mean(axis=0), P, rtol=1e-5)
