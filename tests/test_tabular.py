@@ -297,11 +297,11 @@ def test_joblib_round_trip(tmp_path):
     assert_array_equal(clone(clf).get_params()["n_ensemble"], 2)
 
 
-@pytest.mark.parametrize("cls", [TabularClassifier, TabularRegressor])
+@pytest.mark.parametrize("cls", [skdnn.TabularClassifier, skdnn.TabularRegressor])
 def test_skops_round_trip_trusts_only_public_types(cls):
     sio = pytest.importorskip("skops.io")
     X, y = _frame()
-    model = cls(**SMALL).fit(X, y)
+    model = cls(**SMALL, backend=BACKEND).fit(X, y)
     data = sio.dumps(model)
     untrusted = sio.get_untrusted_types(data=data)
     skdnn_types = [t for t in untrusted if t.startswith("skdnn")]
@@ -315,7 +315,7 @@ def test_onnx_export_is_refused_with_a_reason():
     from skdnn.onnx import check_exportable
 
     X, y = _frame()
-    clf = TabularClassifier(**SMALL).fit(X, y)
+    clf = skdnn.TabularClassifier(**SMALL, backend=BACKEND).fit(X, y)
     with pytest.raises(ValueError, match="TabularClassifier cannot be exported to ONNX"):
         check_exportable(clf)
     skl2onnx = pytest.importorskip("skl2onnx")
