@@ -153,13 +153,6 @@ def _tabular_failures(estimator):
             "and doubling its weight change which rows are held out"
         ),
     }
-    if isinstance(estimator, TabularClassifier):
-        failures["check_class_weight_classifiers"] = (
-            "class weights of 1000 and 0.0001 make the class-weighted held-out accuracy "
-            "about 1 from the third epoch on: that early epoch is kept as the best, before "
-            "the network has moved all the way to the heavy class (0.86 predicted, 0.87 "
-            "asked)"
-        )
     return failures
 
 
