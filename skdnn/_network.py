@@ -276,7 +276,7 @@ class Network:
         for layer in self.layers:
             layer.allocate(batch_size)
         if self.n_members > 1:
-            self._stacked = _MemberRows(self.backend, self.n_members, batch_size, self.dtype)
+            self._stacked = _MemberRows(self.backend)
         self._capacity = batch_size
 
     def forward(self, X: Any, keep: bool = False) -> Any:
@@ -352,7 +352,9 @@ class Network:
         loss : 0-d array
         """
         if self.n_members > 1:
-            raw, Y, sample_weight = _stack_unbuffered(self, raw, Y, sample_weight)
+            raw, Y, sample_weight = _MemberRows(self.backend, False).stack(
+                self, raw, Y, sample_weight
+            )
         value, _ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, self.xp)
         return value
 
@@ -469,49 +471,32 @@ class Network:
 
 
 class _MemberRows:
-    """Buffers repeating a batch's targets and weights once per ensemble member."""
+    """A batch's targets and weights repeated once per ensemble member, in buffers
+    that grow as needed where the backend takes ``out=`` (``buffered``)."""
 
-    def __init__(self, backend: Any, k: int, batch_size: int, dtype: Any) -> None:
-        self.backend, self.k, self.capacity, self.dtype = backend, k, batch_size, dtype
-        self._y = None
-        self._w = None
+    def __init__(self, backend: Any, buffered: bool = True) -> None:
+        self.backend, self.buffered = backend, buffered and backend.supports_out
+        self._bufs: dict = {}
 
     def stack(self, net: Network, raw: Any, Y: Any, sw: Any) -> tuple:
         """``raw`` as ``(k * n, n_outputs)``, ``Y`` and ``sw`` repeated per member."""
         xp, k = net.xp, net.n_members
         n, width = Y.shape[0], Y.shape[1]
         raw = xp.reshape(raw, (k * n, width))
-        Yk = xp.reshape(_repeat(self, "_y", Y, k, xp), (k * n, width))
-        swk = None if sw is None else xp.reshape(_repeat(self, "_w", sw, k, xp), (k * n,))
+        Yk = xp.reshape(self._repeat("Y", Y, k, xp), (k * n, width))
+        swk = None if sw is None else xp.reshape(self._repeat("sw", sw, k, xp), (k * n,))
         return raw, Yk, swk
 
-
-def _repeat(owner: Any, name: str, a: Any, k: int, xp: Any) -> Any:
-    """``a`` repeated ``k`` times along a new leading axis, in ``owner``'s buffer
-    ``name`` where the namespace takes ``out=`` (the buffer grows as needed)."""
-    shape = (k, *a.shape)
-    if owner is None or not owner.backend.supports_out:
-        return concat([xp.reshape(a, (1, *a.shape))] * k, xp)
-    size = 1
-    for d in shape:
-        size *= d
-    buf = getattr(owner, name)
-    if buf is None or buf.shape[0] < size:
-        buf = owner.backend.empty((max(size, 1),), a.dtype)
-        setattr(owner, name, buf)
-    out = xp.reshape(buf[:size], shape)
-    out[...] = a[None, ...]
-    return out
-
-
-def _stack_unbuffered(net: Network, raw: Any, Y: Any, sw: Any) -> tuple:
-    """:meth:`_MemberRows.stack` without buffers (prediction-time networks)."""
-    xp, k = net.xp, net.n_members
-    n, width = Y.shape[0], Y.shape[1]
-    raw = xp.reshape(raw, (k * n, width))
-    Yk = xp.reshape(_repeat(None, "", Y, k, xp), (k * n, width))
-    swk = None if sw is None else xp.reshape(_repeat(None, "", sw, k, xp), (k * n,))
-    return raw, Yk, swk
+    def _repeat(self, name: str, a: Any, k: int, xp: Any) -> Any:
+        if not self.buffered:
+            return concat([xp.reshape(a, (1, *a.shape))] * k, xp)
+        size = k * int(a.size)
+        buf = self._bufs.get(name)
+        if buf is None or buf.shape[0] < size:
+            buf = self._bufs[name] = self.backend.empty((max(size, 1),), a.dtype)
+        out = xp.reshape(buf[:size], (k, *a.shape))
+        out[...] = a[None, ...]
+        return out
 
 
 def _flags(layer: Any) -> list:

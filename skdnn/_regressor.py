@@ -423,9 +423,9 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         >>> import numpy as np
         >>> from sklearn.datasets import make_regression
         >>> from skdnn import DNNRegressor
-        >>> X, y = make_regression(200, 4, random_state=0)
-        >>> reg = DNNRegressor(hidden_layer_sizes=(16,), max_iter=50, n_ensemble=3,
-        ...                    ensemble="packed", random_state=0).fit(X, y)
+        >>> X, y = make_regression(200, 4, noise=1.0, random_state=0)
+        >>> reg = DNNRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.1, n_ensemble=3,
+        ...                    ensemble="packed", random_state=0).fit(X, y / y.std())
         >>> reg.predict_members(X[:5]).shape
         (3, 5)
         >>> bool(np.allclose(reg.predict_members(X).mean(axis=0), reg.predict(X)))

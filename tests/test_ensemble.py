@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skdnn import activations, backends, initializers, losses, optimizers
+from skdnn._dropout import Dropout
 from skdnn._network import Network
 from skdnn._stack import build_layers, fresh_params
 from skdnn.layers import BatchDense, Dense, PackedDense
@@ -301,3 +302,44 @@ def test_bad_ensemble_parameters(make):
         make(n_ensemble=0).fit(X, y)
     with pytest.raises(InvalidParameterError, match="'ensemble' parameter"):
         make(n_ensemble=2, ensemble="bagging").fit(X, y)
+
+
+class _FixedMasks(Dropout):
+    """Dropout whose draws are the same fixed uniforms on every pass."""
+
+    def __init__(self, rates):
+        super().__init__(rates, backends.NumpyBackend(), 0)
+        self.fixed = {}
+
+    def draw(self, i, n):
+        U = self._uniforms[i][:n]
+        if (i, n) not in self.fixed:
+            self.fixed[i, n] = np.random.RandomState(i).uniform(size=U.shape)
+        U[...] = self.fixed[i, n]
+        return U
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_ensemble_gradients_under_a_fixed_mask(kind, activation):
+    """Dropout inside an ensemble: every member's own mask, gradients through it."""
+    rng = np.random.RandomState(6)
+    Xn, Yn = rng.normal(size=(6, 4)), np.eye(3)[rng.randint(0, 3, 6)]
+    net = _ensemble_net(kind, activation, "cross_entropy", "softmax")
+    masks = _FixedMasks((0.4, 0.3))
+    for layer in net.layers[:-1]:
+        layer.dropout = masks
+
+    def value():
+        return float(net.loss_and_gradients(Xn, Yn)[0])
+
+    _, grads = net.loss_and_gradients(Xn, Yn)
+    grads = [g.copy() for g in grads]
+    for grad, numeric in zip(grads, _numeric_grad(value, net.params)):
+        _assert_close(grad, numeric)
+    U = masks.fixed[0, 3 * 6].reshape(3, 6, 5)
+    assert not np.array_equal(U[0], U[1])  # each member draws its own mask
+    with_mask = value()
+    for layer in net.layers:
+        layer.dropout = None
+    assert value() != pytest.approx(with_mask)
