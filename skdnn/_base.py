@@ -515,6 +515,8 @@ class BaseDNN(CallbackSupport, BaseEstimator):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        # A model saved before feature_embedding existed had none.
+        self.__dict__.setdefault("feature_embedding", None)
         if "coefs_" in state:
             self._cache = WeightCache()
 
