@@ -186,14 +186,14 @@ class Pacer:
 
     def __enter__(self) -> Pacer:
         self._before = LIBRARIES.enter()
-        if self.fixed is None:
-            known = _choices.get(self.key)
-            if known is None:
-                self._start_probe()
-            else:
-                self.threads, self._reference = known.threads, known.seconds
-                self._recheck_at = known.recheck_at
-        LIBRARIES.set(self.threads)
+        known = None if self.fixed is not None else _choices.get(self.key)
+        if known is not None:
+            self.threads, self._reference = known.threads, known.seconds
+            self._recheck_at = known.recheck_at
+        if self.fixed is None and known is None:
+            self._start_probe()
+        else:
+            LIBRARIES.set(self.threads)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -293,8 +293,8 @@ def resolve(n_threads: int, ceiling: int) -> int:
 
     Examples
     --------
-    >>> resolve(1, 4), resolve(8, 4), resolve(-1, 4)
-    (1, 4, 4)
+    >>> resolve(1, 4), resolve(8, 4), resolve(-1, 1)
+    (1, 4, 1)
     """
     if n_threads < 0:
         n_threads = (os.cpu_count() or 1) + 1 + n_threads
@@ -321,7 +321,7 @@ def gemm_size(rows: int, widths: Sequence[int], backward: bool) -> float:
     Examples
     --------
     >>> gemm_size(200, (64, 256, 10), backward=False)
-    3532800.0
+    3788800.0
     """
     sizes = [2.0 * rows * a * b for a, b in zip(widths[:-1], widths[1:])]
     if not backward:
