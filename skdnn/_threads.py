@@ -18,10 +18,10 @@ right for every shape and every moment, so skdnn chooses, per fit and per predic
   chunks) run on one thread, then on all allowed threads, each timed; all threads are
   kept only if they are at least ``1 / MARGIN`` times faster. The choice is checked
   again when the time per batch drifts from the measured one by :data:`DRIFT` (another
-  process started or ended), and every :data:`RECHECK_SECONDS` or more
-  (:data:`RECHECK_FACTOR` times the cost of the last check, so that checking stays a
-  few percent of the run). A choice is remembered per network shape for the next fits
-  and predicts of this process, until its next check is due.
+  process started or ended), and after :data:`RECHECK_SECONDS` or more of work with
+  it (:data:`RECHECK_FACTOR` times the cost of the last check, so that checking stays
+  a few percent of the work). A choice is remembered per network shape for the next
+  fits and predicts of this process, with the work left until its next check.
 
 The limit in force is the lowest ``num_threads`` of the BLAS libraries loaded (what
 ``threadpoolctl.threadpool_info()`` reports): a user's ``threadpool_limits(1)`` or
@@ -55,7 +55,7 @@ ABORT = 1.5
 #: Batches per drift check, and the factor of change (either way) that triggers one.
 WINDOW = 16
 DRIFT = 1.5
-#: Least seconds between two checks, and least multiple of the last check's cost.
+#: Least seconds of work between two checks, and least multiple of the last check's cost.
 RECHECK_SECONDS = 5.0
 RECHECK_FACTOR = 25
 #: Choices remembered (per network shape, batch size, dtype and limit).
@@ -134,11 +134,12 @@ LIBRARIES = _Libraries()
 
 @dataclass
 class Choice:
-    """A measured choice: the thread count, its seconds per batch, when to check again."""
+    """A measured choice: the thread count, its seconds per unit, and the seconds of
+    work left until it is checked again (counted down by every fit that holds it)."""
 
     threads: int
     seconds: float
-    recheck_at: float
+    budget: float
 
 
 _choices: dict[tuple, Choice] = {}
@@ -179,8 +180,7 @@ class Pacer:
         self._one: list[float] = []
         self._all: list[float] = []
         self._window: list[float] = []
-        self._reference = 0.0
-        self._recheck_at = 0.0
+        self._choice = Choice(self.threads, 0.0, 0.0)
         #: (thread count, seconds per unit) of every decision made, for inspection.
         self.decisions: list[tuple[int, float]] = []
 
@@ -188,8 +188,7 @@ class Pacer:
         self._before = LIBRARIES.enter()
         known = None if self.fixed is not None else _choices.get(self.key)
         if known is not None:
-            self.threads, self._reference = known.threads, known.seconds
-            self._recheck_at = known.recheck_at
+            self._choice, self.threads = known, known.threads
         if self.fixed is None and known is None:
             self._start_probe()
         else:
@@ -208,7 +207,7 @@ class Pacer:
         for unit in units:
             yield unit
             now = clock()
-            self._record(now - last, now)
+            self._record(now - last)
             last = now
 
     # -------------------------------------------------------------- measuring
@@ -221,7 +220,7 @@ class Pacer:
         self._phase, self._one, self._all, self._window = "one", [], [], []
         self._switch(1)
 
-    def _record(self, seconds: float, now: float) -> None:
+    def _record(self, seconds: float) -> None:
         if self._phase == "one":
             self._one.append(seconds)
             if len(self._one) >= self.probe:
@@ -230,29 +229,31 @@ class Pacer:
         elif self._phase == "all":
             self._all.append(seconds)
             if seconds > ABORT * statistics.median(self._one) or len(self._all) >= self.probe:
-                self._decide(now)
+                self._decide()
         else:
+            choice = self._choice
+            choice.budget -= seconds
             self._window.append(seconds)
             if len(self._window) >= WINDOW:
                 mean = sum(self._window) / len(self._window)
                 self._window = []
-                if not self._reference / DRIFT <= mean <= self._reference * DRIFT:
+                if not choice.seconds / DRIFT <= mean <= choice.seconds * DRIFT:
                     self._start_probe()
                     return
-            if now >= self._recheck_at:
+            if choice.budget <= 0:
                 self._start_probe()
 
-    def _decide(self, now: float) -> None:
+    def _decide(self) -> None:
         one = statistics.median(self._one)
         # A probe ended early (ABORT) has too few all-thread batches to trust: they lost.
         complete = len(self._all) >= self.probe
         every = statistics.median(self._all) if complete else float("inf")
         threads, seconds = (self.ceiling, every) if every < MARGIN * one else (1, one)
         cost = sum(self._one) + sum(self._all)
-        self._recheck_at = now + max(RECHECK_SECONDS, RECHECK_FACTOR * cost)
-        self._reference, self._phase = seconds, "hold"
+        self._choice = Choice(threads, seconds, max(RECHECK_SECONDS, RECHECK_FACTOR * cost))
+        self._phase = "hold"
         self.decisions.append((threads, seconds))
-        _remember(self.key, Choice(threads, seconds, self._recheck_at))
+        _remember(self.key, self._choice)
         self._switch(threads)
 
 

@@ -385,3 +385,17 @@ def test_grid_search_with_two_jobs(data):
         two.cv_results_["mean_test_score"], one.cv_results_["mean_test_score"]
     )
     assert two.best_params_ == one.best_params_
+
+
+def test_work_until_the_next_check_is_counted_across_fits(fake, monkeypatch):
+    monkeypatch.setattr(_threads, "RECHECK_SECONDS", 0.5)
+    monkeypatch.setattr(_threads, "RECHECK_FACTOR", 1)
+    fake.timing(lambda n: 0.010 if n == 1 else 0.004)
+    run(_threads.Pacer(("k",), 4, None), 6 + 50)  # probe, then 0.2 s held
+    fake.history.clear()
+    again = _threads.Pacer(("k",), 4, None)
+    with again:
+        for i in again.units(range(100)):
+            if i < 75:  # 0.3 s of work left: held without measuring
+                assert fake.history == [4] and again.decisions == []
+    assert len(again.decisions) == 1 and fake.history[:3] == [4, 1, 4]
