@@ -4,7 +4,7 @@ Each workload runs twice: **quiet** (nothing started by the benchmark), then **b
 (a Python loop at normal priority in a subprocess, which the benchmark starts before
 the warm-up and kills by its pid after the last timed call; the loop also ends by
 itself after :data:`BUSY_SECONDS`). Peers, interleaved (one call of each in turn, then
-again; each call after a pause, see ``bench_cpu.time_rounds``), medians reported:
+again; each call after a pause, see :func:`time_interleaved`), medians reported:
 
 * ``default``: ``n_threads=None``, skdnn's policy (its remembered choices carry over
   from call to call, as they do in any process);
@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -52,8 +53,6 @@ from bench_cpu import (
     make_data,
     print_table,
     ratio_check,
-    time_rounds,
-    timing_rows,
 )
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -75,6 +74,12 @@ QUICKSTART = dict(
     random_state=0,
 )
 THREADS = {"default": None, "1 thread": 1, "all threads": -1}
+#: Seconds to wait before each timed call, as in bench_cpu.py: idle BLAS threads of the
+#: previous call stop spinning meanwhile.
+PAUSE = 0.3
+#: A peer whose first timed call is this many times slower than the fastest peer's is
+#: timed only once (beside a busy process some take a minute per call).
+SLOW = 5.0
 
 
 @dataclass(frozen=True)
@@ -134,11 +139,85 @@ class Quiet:
 CONDITIONS = {"quiet": Quiet, "busy": BusyProcess}
 
 
+# ---------------------------------------------------------------------------- timing
+
+
+def time_interleaved(makers: dict, repeats: int) -> dict:
+    """Time fresh fits round-robin: one call of each peer in turn, ``repeats`` rounds.
+
+    Unlike ``bench_cpu.time_rounds`` there is no warm-up call per peer (each call fits a
+    fresh estimator; :func:`warm_up` compiles skdnn's kernels once), and a peer whose
+    first call is :data:`SLOW` times slower than the fastest first call is not timed
+    again: its median is of that one call.
+
+    Parameters
+    ----------
+    makers : dict
+        Name to a function that builds the zero-argument call to time.
+    repeats : int
+        Rounds.
+
+    Returns
+    -------
+    timings : dict
+        Name to ``{"seconds": median, "min": fastest, "all": [every call]}``, or to
+        ``{"error": message}``.
+    """
+    calls, timings, times = {}, {}, {}
+    for name, make in makers.items():
+        try:
+            calls[name] = make()
+        except Exception as exc:
+            timings[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    times = {name: [] for name in calls}
+    for round_ in range(repeats):
+        for name, call in calls.items():
+            if (
+                round_
+                and times[name]
+                and times[name][0] > SLOW * min(ts[0] for ts in times.values() if ts)
+            ):
+                continue
+            time.sleep(PAUSE)
+            start = time.perf_counter()
+            try:
+                call()
+            except Exception as exc:
+                timings[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                continue
+            times[name].append(time.perf_counter() - start)
+    for name, ts in times.items():
+        if ts and name not in timings:
+            timings[name] = {"seconds": statistics.median(ts), "min": min(ts), "all": ts}
+    return {name: timings[name] for name in makers}
+
+
+def timing_rows(timings: dict) -> list[dict]:
+    """One row per peer: its median, and how many calls it is of (or its error)."""
+    return [
+        {
+            "name": name,
+            "seconds": t.get("seconds"),
+            "status": t.get("error", f"{len(t.get('all', []))} calls"),
+        }
+        for name, t in timings.items()
+    ]
+
+
+def warm_up() -> None:
+    """One small fit: Numba loads (or compiles) skdnn's kernels before any timing."""
+    X, y = quickstart_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for dtype in ("float64", "float32"):
+            DNNClassifier((8,), max_iter=2, dtype=dtype).fit(X[:200], y[:200])
+
+
 # ----------------------------------------------------------------------------- peers
 
 
 def _fit(make: Callable[[], object], X, y) -> Callable[[], Callable[[], object]]:
-    """A maker for ``time_rounds``: each timed call fits a fresh estimator."""
+    """A maker for :func:`time_interleaved`: each timed call fits a fresh estimator."""
 
     def call():
         with warnings.catch_warnings():
@@ -209,6 +288,11 @@ def grid_makers(cfg: Config) -> dict:
         est = DNNClassifier(**QUICKSTART, n_threads=n_threads)
         return lambda: GridSearchCV(est, GRID, cv=cfg.grid_cv, n_jobs=n_jobs)
 
+    # Start joblib's worker processes (they import skdnn once), untimed.
+    tiny = DNNClassifier((8,), max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GridSearchCV(tiny, {"alpha": [1e-4, 1e-3]}, cv=2, n_jobs=2).fit(X[:200], y[:200])
     return {
         "n_jobs=1 default": _fit(search(1), X, y),
         "n_jobs=1 1 thread": _fit(search(1, 1), X, y),
@@ -257,7 +341,7 @@ def run_workload(name: str, cfg: Config) -> dict:
     for condition, load in CONDITIONS.items():
         start = time.perf_counter()
         with load():
-            t = time_rounds(WORKLOADS[name](cfg), cfg.repeats)
+            t = time_interleaved(WORKLOADS[name](cfg), cfg.repeats)
         rows = timing_rows(t) + checks(name, condition, t, result.get("quiet"))
         result[condition] = t
         result[f"{condition}_rows"] = rows
@@ -298,6 +382,7 @@ def main(argv=None) -> None:
         f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE'] or '(unset)'}, "
         f"{'quick' if args.quick else 'full'} mode, {cfg.repeats} repeats"
     )
+    warm_up()
     start = time.perf_counter()
     results = {"env": env, "config": asdict(cfg), "workloads": {}}
     for name in args.workload or list(WORKLOADS):
