@@ -16,12 +16,13 @@ right for every shape and every moment, so skdnn chooses, per fit and per predic
   (the wait for a busy core is then small next to the product).
 * In between, by measuring (:class:`Pacer`): the first minibatches (or predict
   chunks) run on one thread, then on all allowed threads, each timed; all threads are
-  kept only if they are at least ``1 / MARGIN`` times faster. The choice is checked
-  again when the time per batch drifts from the measured one by :data:`DRIFT` (another
-  process started or ended), and after :data:`RECHECK_SECONDS` or more of work with
-  it (:data:`RECHECK_FACTOR` times the cost of the last check, so that checking stays
-  a few percent of the work). A choice is remembered per network shape for the next
-  fits and predicts of this process, with the work left until its next check.
+  kept only if they are at least ``1 / MARGIN`` times faster. A choice of several
+  threads is checked again when the time per batch grows by :data:`DRIFT` over
+  :data:`WINDOW` batches (another process started), and every choice after
+  :data:`RECHECK_SECONDS` or more of work with it (:data:`RECHECK_FACTOR` times the
+  cost of the last check, so that checking stays a few percent of the work). A choice
+  is remembered per network shape for the next fits and predicts of this process, with
+  the work left until its next check.
 
 The limit in force is the lowest ``num_threads`` of the BLAS libraries loaded (what
 ``threadpoolctl.threadpool_info()`` reports): a user's ``threadpool_limits(1)`` or
@@ -52,7 +53,7 @@ MARGIN = 0.9
 PROBE_BATCHES = 3
 #: An all-thread batch this many times slower than one thread's median ends the probe.
 ABORT = 1.5
-#: Batches per drift check, and the factor of change (either way) that triggers one.
+#: Batches per drift check (on several threads), and the slow-down that triggers one.
 WINDOW = 16
 DRIFT = 1.5
 #: Least seconds of work between two checks, and least multiple of the last check's cost.
@@ -233,13 +234,17 @@ class Pacer:
         else:
             choice = self._choice
             choice.budget -= seconds
-            self._window.append(seconds)
-            if len(self._window) >= WINDOW:
-                mean = sum(self._window) / len(self._window)
-                self._window = []
-                if not choice.seconds / DRIFT <= mean <= choice.seconds * DRIFT:
-                    self._start_probe()
-                    return
+            # Drift matters on several threads: a process that starts beside them makes
+            # every product wait. One thread barely gains when the load ends (and its
+            # times are noisy on a loaded machine), so it waits for the budget instead.
+            if self.threads > 1:
+                self._window.append(seconds)
+                if len(self._window) >= WINDOW:
+                    mean = sum(self._window) / len(self._window)
+                    self._window = []
+                    if mean > DRIFT * choice.seconds:
+                        self._start_probe()
+                        return
             if choice.budget <= 0:
                 self._start_probe()
 

@@ -399,3 +399,18 @@ def test_work_until_the_next_check_is_counted_across_fits(fake, monkeypatch):
             if i < 75:  # 0.3 s of work left: held without measuring
                 assert fake.history == [4] and again.decisions == []
     assert len(again.decisions) == 1 and fake.history[:3] == [4, 1, 4]
+
+
+def test_one_thread_is_not_measured_again_on_noise_before_its_budget(fake):
+    # Held on one thread, batch times that swing 3x either way trigger no new probe
+    # (it would cost a batch on every thread) until the work budget is spent.
+    swings = iter([0.010] * 4 + [0.030, 0.003] * 200)
+    fake.timing(lambda n: 0.010 if n == 1 else 0.050)
+    pacer = _threads.Pacer(("k",), 4, None)
+    with pacer:
+        for _ in pacer.units(range(4)):
+            pass
+        fake.timing(lambda n: next(swings) if n == 1 else 0.050)
+        for _ in pacer.units(range(200)):  # 3.3 s of work, the budget is 5 s
+            pass
+    assert len(pacer.decisions) == 1 and fake.history == [1, 4, 1]
