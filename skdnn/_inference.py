@@ -9,7 +9,7 @@ outputs are arrays of the same kind. Device copies of the fitted weights are a c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,12 @@ def fitted_network(est: Any, backend: Any, activation: list) -> Network:
 
 
 def forward_chunks(
-    net: Network, X: Any, native: bool, transform: Callable[[Any, Any], Any], width: int
+    net: Network,
+    X: Any,
+    native: bool,
+    transform: Callable[[Any, Any], Any],
+    width: int,
+    pace: Callable[[Iterable], Iterable] = iter,
 ) -> Any:
     """``transform(raw, xp)`` of the network's raw outputs for every row of ``X``.
 
@@ -83,6 +88,8 @@ def forward_chunks(
         Maps a chunk of raw outputs to what the caller returns (probabilities, ...).
     width : int
         Columns of the result (for empty ``X``).
+    pace : callable, default=iter
+        Wraps the loop over chunks (the thread policy's ``units``, which times them).
 
     Returns
     -------
@@ -95,7 +102,7 @@ def forward_chunks(
     else:
         Xd = HostRows(X, backend, dtype)
     parts = []
-    for rows in chunks(X.shape[0], CHUNK):
+    for rows in pace(chunks(X.shape[0], CHUNK)):
         part = transform(net.forward(take(backend, Xd, rows, rows)), xp)
         parts.append(part if native else backend.to_numpy(part))
     if native:

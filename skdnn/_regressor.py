@@ -128,6 +128,18 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         with the held-out ``X`` and ``y``; a named scorer also gets the held-out
         sample weights. The stopping rule, ``best_validation_score_`` and the
         weights kept at the end all follow this score.
+    n_threads : int or None, default=None
+        BLAS threads of the matrix products (NumPy backend), as ``n_jobs`` is for
+        scikit-learn's parallel estimators. None: skdnn chooses per fit and per predict,
+        from the sizes of the products and, where they cannot decide, by timing the first
+        minibatches on one thread and on all (checked again now and then); see the user
+        guide's page on threads. An int: that many threads; ``-1``: all allowed, ``-2``:
+        all but one. Never more than a limit already in force (``threadpoolctl``'s
+        ``threadpool_limits``, or joblib's in ``GridSearchCV(n_jobs=k)`` workers), and
+        only inside skdnn's own calls. Other backends follow their own setting (torch:
+        ``torch.set_num_threads``). The thread count does not change the maths, but the
+        BLAS may sum in another order: for bitwise identical results across calls, fix it
+        (e.g. ``n_threads=1``).
 
     Attributes
     ----------
@@ -224,6 +236,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         dtype=None,
         dropout=0.0,
         validation_scoring=None,
+        n_threads=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -254,6 +267,7 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         self.dtype = dtype
         self.dropout = dropout
         self.validation_scoring = validation_scoring
+        self.n_threads = n_threads
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

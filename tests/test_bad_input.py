@@ -281,6 +281,8 @@ BAD_PARAMS = [
     ("dropout", "half", TypeError),
     ("validation_scoring", "acuracy", ValueError),
     ("validation_scoring", 5, TypeError),
+    ("n_threads", 0, ValueError),
+    ("n_threads", 1.5, TypeError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.
