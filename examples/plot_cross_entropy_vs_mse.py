@@ -28,6 +28,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier, losses
 from skdnn.initializers import Gaussian
+from skdnn.plot import save_figures
 
 # %%
 # The gradient against the wrong-class probability
@@ -151,4 +152,4 @@ ax_wrong.set_ylabel("share of training rows")
 ax_wrong.set_ylim(0, 1)
 ax_wrong.set_title("confidently wrong rows (p > 0.99, wrong class)")
 fig.tight_layout()
-plt.show()
+save_figures("plot_cross_entropy_vs_mse")

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 from skdnn import DNNClassifier, DNNRegressor
+from skdnn.plot import save_figures
 
 rng = np.random.RandomState(0)
 n, n_features, alpha = 60, 5, 0.3
@@ -161,4 +162,4 @@ ax.set_ylabel("relative error against\ncentral finite differences")
 ax.set_title("skdnn's backpropagated gradients, layer by layer")
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
 fig.tight_layout()
-plt.show()
+save_figures("plot_gradient_check")

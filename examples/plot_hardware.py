@@ -29,6 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from skdnn import DNNClassifier
+from skdnn.plot import save_figures
 
 n_rows, n_features, n_classes, batch_size = 2000, 64, 10, 200
 widths = [32, 64, 128, 256, 512, 1024]
@@ -159,4 +160,4 @@ fig.text(
     fontsize="small",
 )
 fig.tight_layout(rect=(0, 0.04, 1, 1))
-plt.show()
+save_figures("plot_hardware")

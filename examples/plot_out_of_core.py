@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skdnn import DNNClassifier
+from skdnn.plot import save_figures
 
 N_ROWS, N_FEATURES, CHUNK, EPOCHS = 40_000, 20, 4_000, 5
 folder = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
@@ -103,4 +104,4 @@ ax.set_title(f"DNNClassifier.partial_fit over {n_chunks} chunks, {EPOCHS} passes
 ax.legend()
 fig.tight_layout()
 folder.cleanup()
-plt.show()
+save_figures("plot_out_of_core")

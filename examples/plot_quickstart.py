@@ -5,6 +5,10 @@ Quickstart: skdnn next to MLPClassifier on the digits
 Train :class:`skdnn.DNNClassifier` and scikit-learn's ``MLPClassifier`` with the same
 settings on the handwritten digits, then compare their training curves, test accuracy
 and training time.
+
+Run as a script (``python examples/plot_quickstart.py``), it prints the results and
+saves the figure as ``plot_quickstart.png`` in the working directory; where there is a
+display, it also shows it.
 """
 
 # %%
@@ -22,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 
 import skdnn
 from skdnn import DNNClassifier
+from skdnn.plot import save_figures
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -138,4 +143,4 @@ ax_time.set_xlim(0, 2.0 * max(seconds["DNNClassifier"] + compile_seconds, *secon
 ax_time.set_xlabel("seconds per fit")
 ax_time.set_title("training time (after a warm-up)")
 fig.tight_layout()
-plt.show()
+save_figures("plot_quickstart")

@@ -27,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier, initializers
+from skdnn.plot import save_figures
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
@@ -156,4 +157,4 @@ ax_loss.legend(fontsize=8)
 for ax in (ax_act, ax_grad):
     ax.set_xticks(layers if ax is ax_grad else hidden)
 fig.tight_layout()
-plt.show()
+save_figures("plot_xavier_init")
