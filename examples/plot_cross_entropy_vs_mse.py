@@ -80,7 +80,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 classes = np.unique(y)
-n_epochs = 60
+n_epochs = 30
 
 runs = {
     "cross-entropy, wide start": dict(loss="cross_entropy", init=Gaussian(std=1.0)),

@@ -111,7 +111,7 @@ def relative_errors(grads, reference):
 #
 # Three hidden layers and three losses-with-links: softmax cross-entropy with tanh,
 # ReLU and logistic hidden units, and the squared error of a regressor.
-layers = (7, 6, 4)
+layers = (4, 4, 3)
 cases = {
     "classifier, tanh": (DNNClassifier, "tanh", y_class, classifier_loss),
     "classifier, relu": (DNNClassifier, "relu", y_class, classifier_loss),
