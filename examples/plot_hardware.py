@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_info
 from skdnn import DNNClassifier
 from skdnn.plot import save_figures
 
-n_rows, n_features, n_classes, batch_size = 2000, 64, 10, 200
+n_rows, n_features, n_classes, batch_size = 1000, 64, 10, 200
 widths = [32, 64, 128, 256, 512]
 rng = np.random.default_rng(0)
 X = rng.standard_normal((n_rows, n_features), dtype=np.float32)
