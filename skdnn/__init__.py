@@ -2,12 +2,20 @@
 
 The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`. Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
-:mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers` and
-:mod:`skdnn.backends`. :mod:`skdnn.preprocessing` prepares a table's numeric columns
-for them.
+:mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers`,
+:mod:`skdnn.schedules` and :mod:`skdnn.backends`. :mod:`skdnn.preprocessing` prepares a
+table's numeric columns for them.
 """
 
-from . import activations, backends, initializers, losses, optimizers, preprocessing
+from . import (
+    activations,
+    backends,
+    initializers,
+    losses,
+    optimizers,
+    preprocessing,
+    schedules,
+)
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
 
@@ -32,5 +40,6 @@ __all__ = [
     "losses",
     "optimizers",
     "preprocessing",
+    "schedules",
     "__version__",
 ]

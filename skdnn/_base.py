@@ -35,6 +35,7 @@ from ._network import Network
 from ._per_layer import dropout_rates, hidden_activations
 from ._scoring import ValidationMonitor, same_monitor
 from ._training import FitState, History, Settings, Trainer
+from ._training_tools import scheduled
 from ._utils import copy_array, shapes, tree_map, warn
 from ._validation import (
     check_fits_dtype,
@@ -156,6 +157,8 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             None,
         ],
+        "lr_schedule": [None, str, HasMethods(["multiplier"])],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
     }
 
     # ------------------------------------------------------------ three ways in
@@ -193,10 +196,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             early_stopping = self.early_stopping and not start.incremental and not full_batch
             train_idx, val_idx = self._split(data, state.rng) if early_stopping else (None, None)
             Xd = to_backend(data.X, plugins.backend, data.dtype, data.native)
-            Yd = plugins.backend.asarray(data.Y, data.dtype)
+            Yd = plugins.backend.asarray(self._training_targets(data), data.dtype)
             rows = TrainingRows(Xd, Yd, data.sw, train_idx, plugins.backend)
             batch_size = rows.n_train if full_batch else self._batch_size(rows.n_train)
             state.net.allocate(batch_size)
+            state.optimizer = scheduled(self, state, start.incremental, rows.n_train, batch_size)
             monitor = (
                 ValidationMonitor(self, Xd, data, val_idx, plugins.backend)
                 if early_stopping
@@ -319,6 +323,10 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 "warm_start=False to fit a new model."
             )
         return TrainingData(X, native, y, Y, sw, dtype, fitted, stratify)
+
+    def _training_targets(self, data: TrainingData) -> np.ndarray:
+        """The training rows' targets (smoothed by the classifier); the held-out keep Y."""
+        return data.Y
 
     def _start_state(self, start: Start, data: TrainingData, plugins: Plugins) -> FitState:
         """Parameters, optimizer state, history and random stream, as ``start`` says."""

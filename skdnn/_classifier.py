@@ -6,15 +6,18 @@ the shared estimator machinery are in :mod:`skdnn._base`.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _lbfgs, _links
 from ._base import BaseDNN, Start
 from ._inference import labels
+from ._training_tools import smooth_labels
 from ._validation import check_classes, check_labels, check_targets, class_weights, encode_labels
 
 __all__ = ["DNNClassifier"]
@@ -148,6 +151,39 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         ``torch.set_num_threads``). The thread count does not change the maths, but the
         BLAS may sum in another order: for bitwise identical results across calls, fix it
         (e.g. ``n_threads=1``).
+    lr_schedule : None, str or schedule object, default=None
+        A learning-rate schedule over the run, applied at every minibatch step of
+        ``"sgd"`` and ``"adam"`` alike: the step's learning rate is the optimizer's
+        (``learning_rate_init``) times the schedule's multiplier at that step.
+        None (the default): no multiplier, the ``learning_rate`` behaviour of
+        ``MLPClassifier`` exactly. ``"cosine"``: from 1 to 0 along a half cosine;
+        ``"warmup_cosine"``: a linear warm-up over the first 5% of the steps, then
+        cosine; ``"coslog4"``: RealMLP's four cosine cycles evenly spaced in log time;
+        any name in :data:`skdnn.schedules.registry`, or an object with a
+        ``multiplier(step, total_steps)`` method (see :class:`skdnn.schedules.Schedule`).
+        The budget is ``max_iter`` epochs times the minibatches of one epoch; a run
+        stopped earlier (by ``n_iter_no_change``, ``early_stopping``, which then keeps
+        its best epoch as always) never reaches the schedule's end. Each ``fit``, a
+        warm-started one included, runs a new schedule over its own ``max_iter``.
+        Refused with ``solver="lbfgs"`` (no learning rate), with ``partial_fit`` (no
+        budget of steps) and beside ``learning_rate="invscaling"`` or ``"adaptive"``
+        (two schedules). See :doc:`/user_guide/training_tools`.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW, SGDW): before each minibatch step the weights
+        (not the biases, as ``alpha`` penalizes only the weights) are multiplied by
+        ``1 - lr_t * weight_decay``, ``lr_t`` being that step's learning rate (the
+        schedule's multiplier included). Unlike ``alpha``, an L2 term in the loss whose
+        gradient Adam rescales, it shrinks every weight at the same relative rate.
+        Works beside ``alpha``. 0 (the default) trains exactly as without it. Refused
+        with ``solver="lbfgs"`` (use ``alpha``).
+    label_smoothing : float, default=0.0
+        Train on smoothed targets, in [0, 1): a softmax output (multiclass) learns
+        ``y * (1 - label_smoothing) + label_smoothing / n_classes``, a logistic output
+        (binary, multilabel) ``y * (1 - label_smoothing) + label_smoothing / 2``. The
+        training loss (``loss_``, ``loss_curve_``, ``best_loss_``) is the loss against
+        these smoothed targets, so it does not reach 0; early stopping's validation
+        score and ``validation_loss_curve_`` use the true labels. 0 (the default)
+        trains exactly as without it.
 
     Attributes
     ----------
@@ -226,6 +262,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     _parameter_constraints: dict = {
         **BaseDNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -262,6 +299,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         dropout=0.0,
         validation_scoring=None,
         n_threads=None,
+        lr_schedule=None,
+        weight_decay=0.0,
+        label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -294,6 +334,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.dropout = dropout
         self.validation_scoring = validation_scoring
         self.n_threads = n_threads
+        self.lr_schedule = lr_schedule
+        self.weight_decay = weight_decay
+        self.label_smoothing = label_smoothing
 
     # ------------------------------------------------------------------ fit API
 
@@ -545,6 +588,10 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
             sw = cw if sw is None else sw * cw
         Y = encode_labels(y, classes_, multilabel, dtype)
         return y, Y, fitted, (None if multilabel else y), sw
+
+    def _training_targets(self, data):
+        """The encoded targets, smoothed by ``label_smoothing`` (training rows only)."""
+        return smooth_labels(data.Y, self.label_smoothing, data.fitted["out_activation_"])
 
     def _known_classes(self, y, multilabel, target_type, start: Start, classes):
         """The fitted classes, checked against this call's targets."""

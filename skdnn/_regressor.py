@@ -140,6 +140,31 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         ``torch.set_num_threads``). The thread count does not change the maths, but the
         BLAS may sum in another order: for bitwise identical results across calls, fix it
         (e.g. ``n_threads=1``).
+    lr_schedule : None, str or schedule object, default=None
+        A learning-rate schedule over the run, applied at every minibatch step of
+        ``"sgd"`` and ``"adam"`` alike: the step's learning rate is the optimizer's
+        (``learning_rate_init``) times the schedule's multiplier at that step.
+        None (the default): no multiplier, the ``learning_rate`` behaviour of
+        ``MLPClassifier`` exactly. ``"cosine"``: from 1 to 0 along a half cosine;
+        ``"warmup_cosine"``: a linear warm-up over the first 5% of the steps, then
+        cosine; ``"coslog4"``: RealMLP's four cosine cycles evenly spaced in log time;
+        any name in :data:`skdnn.schedules.registry`, or an object with a
+        ``multiplier(step, total_steps)`` method (see :class:`skdnn.schedules.Schedule`).
+        The budget is ``max_iter`` epochs times the minibatches of one epoch; a run
+        stopped earlier (by ``n_iter_no_change``, ``early_stopping``, which then keeps
+        its best epoch as always) never reaches the schedule's end. Each ``fit``, a
+        warm-started one included, runs a new schedule over its own ``max_iter``.
+        Refused with ``solver="lbfgs"`` (no learning rate), with ``partial_fit`` (no
+        budget of steps) and beside ``learning_rate="invscaling"`` or ``"adaptive"``
+        (two schedules). See :doc:`/user_guide/training_tools`.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW, SGDW): before each minibatch step the weights
+        (not the biases, as ``alpha`` penalizes only the weights) are multiplied by
+        ``1 - lr_t * weight_decay``, ``lr_t`` being that step's learning rate (the
+        schedule's multiplier included). Unlike ``alpha``, an L2 term in the loss whose
+        gradient Adam rescales, it shrinks every weight at the same relative rate.
+        Works beside ``alpha``. 0 (the default) trains exactly as without it. Refused
+        with ``solver="lbfgs"`` (use ``alpha``).
 
     Attributes
     ----------
@@ -237,6 +262,8 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         dropout=0.0,
         validation_scoring=None,
         n_threads=None,
+        lr_schedule=None,
+        weight_decay=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -268,6 +295,8 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         self.dropout = dropout
         self.validation_scoring = validation_scoring
         self.n_threads = n_threads
+        self.lr_schedule = lr_schedule
+        self.weight_decay = weight_decay
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

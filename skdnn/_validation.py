@@ -7,6 +7,7 @@ Nothing here trains; every function either returns checked data or raises a
 
 from __future__ import annotations
 
+import sys
 from numbers import Integral, Real
 from typing import Any
 
@@ -81,10 +82,10 @@ def _column_list(columns: list[str]) -> str:
 
 def _tabular_hint(estimator: Any) -> str:
     """A pointer to skdnn's tabular estimators, once the installed skdnn has them."""
-    import skdnn
-
+    # The package by name, not imported: the package imports this module.
+    package = sys.modules.get(__package__)
     name = "TabularRegressor" if is_regressor(estimator) else "TabularClassifier"
-    if not hasattr(skdnn, name):
+    if not hasattr(package, name):
         return ""
     return f" Or use skdnn.{name}, which takes such columns as they are."
 

@@ -283,6 +283,11 @@ BAD_PARAMS = [
     ("validation_scoring", 5, TypeError),
     ("n_threads", 0, ValueError),
     ("n_threads", 1.5, TypeError),
+    ("lr_schedule", 3, TypeError),
+    ("weight_decay", -0.1, ValueError),
+    ("weight_decay", "much", TypeError),
+    ("label_smoothing", 1.0, ValueError),
+    ("label_smoothing", -0.1, ValueError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.
@@ -304,6 +309,8 @@ BAD_RESOLVED_PARAMS = [
     ("dropout", [-0.5], ValueError, r"dropout=\[-0.5\]: every rate must be a number in \[0, 1\)"),
     ("solver", "newton", ValueError, "Unknown solver 'newton'. Valid names are: 'adam', 'lbfgs'"),
     ("backend", "jax", ValueError, "Unknown backend 'jax'. Valid names are: .*'numpy'"),
+    ("lr_schedule", "linear", ValueError,
+     "Unknown lr_schedule 'linear'. Valid names are: 'cosine', 'coslog4', 'warmup_cosine'"),
 ]
 
 

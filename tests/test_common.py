@@ -1,4 +1,5 @@
-"""scikit-learn's estimator checks, with no expected failures but one, for dropout.
+"""scikit-learn's estimator checks, with no expected failures but these: dropout's, early
+stopping's and a learning-rate schedule's (partial_fit refuses both; each list says why).
 
 Dropout draws an independent mask for every row it trains on, so a row repeated three
 times and the same row with ``sample_weight=3`` see different masks: their fits agree in
@@ -104,4 +105,33 @@ def test_sklearn_compatible_with_a_validation_monitor(estimator, check):
     ]
 )
 def test_sklearn_compatible_transformer(estimator, check):
+    check(estimator)
+
+
+def _schedule_failures(estimator):
+    """What a schedule cannot pass: partial_fit refuses it (a schedule spans the
+    max_iter epochs of one fit; partial_fit has no budget of steps)."""
+    if estimator.lr_schedule is None:
+        return {}
+    refused = "partial_fit raises with an lr_schedule (a schedule needs fit's budget of steps)"
+    return {
+        "check_estimators_partial_fit_n_features": refused,
+        "check_fit_score_takes_y": refused,
+        "check_n_features_in_after_fitting": refused,
+    }
+
+
+@pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
+@parametrize_with_checks(
+    [
+        DNNClassifier(lr_schedule="cosine", weight_decay=0.01, label_smoothing=0.1, max_iter=100),
+        DNNClassifier(solver="sgd", lr_schedule="warmup_cosine", max_iter=100),
+        DNNClassifier(weight_decay=0.1, label_smoothing=0.2, max_iter=100),
+        DNNRegressor(lr_schedule="coslog4", weight_decay=0.01, max_iter=100),
+        DNNRegressor(solver="sgd", weight_decay=0.1, max_iter=100),
+    ],
+    expected_failed_checks=_schedule_failures,
+)
+def test_sklearn_compatible_with_training_tools(estimator, check):
+    assert estimator.backend == BACKEND
     check(estimator)

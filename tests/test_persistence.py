@@ -105,3 +105,30 @@ def test_reload_after_fit_then_partial_fit_equals_never_saved(tmp_path):
         loaded.partial_fit(X, Y)
         b.partial_fit(X, Y)
     assert_same(_state(loaded), _state(b))
+
+
+@pytest.mark.parametrize("how", ["pickle", "joblib"])
+def test_training_tools_survive_the_save(tmp_path, how):
+    """A schedule plugin, weight decay and label smoothing: the loaded model predicts
+    the same, and a warm-started fit from it equals one from the original."""
+    from skdnn.schedules import WarmupCosine
+
+    params = dict(
+        hidden_layer_sizes=(6,),
+        max_iter=3,
+        random_state=0,
+        lr_schedule=WarmupCosine(0.2),
+        weight_decay=0.05,
+        label_smoothing=0.1,
+    )
+    a = DNNClassifier(**params)
+    with pytest.warns(ConvergenceWarning):
+        a.fit(X, Y)
+    loaded = _roundtrip(a, how, tmp_path)
+    assert loaded.lr_schedule == WarmupCosine(0.2)
+    np.testing.assert_array_equal(loaded.predict_proba(X), a.predict_proba(X))
+    for est in (a, loaded):
+        est.set_params(warm_start=True)
+        with pytest.warns(ConvergenceWarning):
+            est.fit(X, Y)
+    assert_same(_state(loaded), _state(a))

@@ -6,7 +6,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 import skdnn
-from skdnn import activations, initializers, losses, optimizers
+from skdnn import activations, initializers, losses, optimizers, schedules
 from tests._helpers import BACKEND
 
 sio = pytest.importorskip("skops.io", reason="the skops extra is not installed")
@@ -19,7 +19,7 @@ SKDNN_PUBLIC = {
     "skdnn.DNNRegressor",
     *(
         f"{m.__name__}.{name}"
-        for m in (activations, initializers, losses, optimizers)
+        for m in (activations, initializers, losses, optimizers, schedules)
         for name in m.__all__
     ),
 }
@@ -38,6 +38,17 @@ def _models():
     yield "dropout", skdnn.DNNClassifier(dropout=0.2, activation="gelu", **small), (X, Y)
     yield "lbfgs", skdnn.DNNRegressor(solver="lbfgs", **small), (XR, YR)
     yield "poisson", skdnn.DNNRegressor(loss="poisson", **small), (XR, np.abs(YR[:, 0]))
+    yield (
+        "training_tools",
+        skdnn.DNNClassifier(
+            lr_schedule=schedules.WarmupCosine(warmup=0.2),
+            weight_decay=0.01,
+            label_smoothing=0.1,
+            **small,
+        ),
+        (X, Y),
+    )
+    yield "coslog4", skdnn.DNNRegressor(lr_schedule=schedules.CosLog(), **small), (XR, YR)
     yield (
         "plugin_objects",
         skdnn.DNNClassifier(
@@ -66,7 +77,11 @@ def test_round_trip_trusts_only_skdnn_public_types(kind):
     if hasattr(model, "predict_proba"):
         np.testing.assert_array_equal(loaded.predict_proba(Xk), model.predict_proba(Xk))
     # The loaded model trains on as the original does.
-    if model.solver != "lbfgs" and not model.early_stopping:
+    if model.lr_schedule is not None:  # partial_fit refuses a schedule: a warm start
+        for est in (model, loaded):
+            est.set_params(warm_start=True).fit(Xk, yk)
+        np.testing.assert_allclose(loaded.coefs_[0], model.coefs_[0])
+    elif model.solver != "lbfgs" and not model.early_stopping:
         model.partial_fit(Xk, yk)
         loaded.partial_fit(Xk, yk)
         np.testing.assert_allclose(loaded.coefs_[0], model.coefs_[0])

@@ -43,6 +43,12 @@ class Optimizer(ABC):
         Whether the optimizer minimizes the full-batch objective itself
         (:meth:`minimize`) instead of taking minibatch steps: the training core then
         runs no epochs and never calls :meth:`step`.
+    schedulable : bool, default=False
+        Whether :meth:`step` honours ``state["lr_multiplier"]`` when that key is
+        present: it then multiplies the learning rate of that step by it (the
+        ``lr_schedule`` of the estimator sets it before each step, and removes it
+        after). ``lr_schedule`` and ``weight_decay`` are refused with an optimizer
+        that does not declare it; :meth:`current_learning_rate` must then answer too.
 
     Examples
     --------
@@ -73,6 +79,7 @@ class Optimizer(ABC):
     required: ClassVar[tuple[str, ...]] = ("init", "step")
     folds_l2: bool = False
     full_batch: bool = False
+    schedulable: bool = False
 
     @abstractmethod
     def init(self, params: list, xp: Any) -> dict:
@@ -182,6 +189,30 @@ class Optimizer(ABC):
         """
         return True
 
+    def current_learning_rate(self, state: dict) -> float:
+        """The learning rate of the next step, before any ``lr_schedule`` multiplier.
+
+        What ``weight_decay`` is scaled by (times the multiplier). By default
+        ``learning_rate_init``.
+
+        Parameters
+        ----------
+        state : dict
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdnn.optimizers import Adam
+        >>> opt = Adam(learning_rate_init=0.01)
+        >>> opt.current_learning_rate(opt.init([np.zeros(1)], np))
+        0.01
+        """
+        return float(self.learning_rate_init)
+
     def minimize(
         self,
         objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
@@ -290,6 +321,7 @@ class SGD(Optimizer):
     """
 
     folds_l2 = True
+    schedulable = True
 
     def __init__(
         self,
@@ -340,7 +372,7 @@ class SGD(Optimizer):
             Sum of squares of the first ``n`` parameters before the update (0 without
             ``l2``).
         """
-        lr, mu = state["learning_rate"], self.momentum
+        lr, mu = state["learning_rate"] * state.get("lr_multiplier", 1.0), self.momentum
         reg, n_reg = l2 if l2 is not None else (0.0, 0)
         fused = _kernels.lookup(xp, "sgd")
         sumsq = 0.0
@@ -363,6 +395,19 @@ class SGD(Optimizer):
             else:
                 p += v
         return sumsq
+
+    def current_learning_rate(self, state: dict) -> float:
+        """The learning rate of the next step (after ``learning_rate``'s schedule).
+
+        Parameters
+        ----------
+        state : dict
+
+        Returns
+        -------
+        float
+        """
+        return float(state["learning_rate"])
 
     def end_epoch(self, state: dict, n_seen: int) -> None:
         """Apply the inverse scaling schedule.
@@ -435,6 +480,7 @@ class Adam(Optimizer):
     """
 
     folds_l2 = True
+    schedulable = True
 
     def __init__(
         self,
@@ -487,7 +533,8 @@ class Adam(Optimizer):
         b1, b2 = self.beta_1, self.beta_2
         state["t"] += 1
         t = state["t"]
-        lr_t = self.learning_rate_init * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        lr = self.learning_rate_init * state.get("lr_multiplier", 1.0)
+        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         reg, n_reg = l2 if l2 is not None else (0.0, 0)
         fused = _kernels.lookup(xp, "adam")
         sumsq = 0.0
