@@ -34,9 +34,10 @@ from ._inference import CHUNK, WeightCache, fitted_network, forward_chunks
 from ._network import Network
 from ._per_layer import dropout_rates, hidden_activations
 from ._scoring import ValidationMonitor, same_monitor
+from ._stack import build_layers, fitted_params, fresh_params, training_network
 from ._training import FitState, History, Settings, Trainer
 from ._training_tools import scheduled
-from ._utils import copy_array, shapes, tree_map, warn
+from ._utils import shapes, tree_map, warn
 from ._validation import (
     check_fits_dtype,
     check_sample_weight,
@@ -159,6 +160,8 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         ],
         "lr_schedule": [None, str, HasMethods(["multiplier"])],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+        "ensemble": [StrOptions({"packed", "batch"})],
     }
 
     # ------------------------------------------------------------ three ways in
@@ -314,19 +317,38 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
         if start.fitted_weights and (
-            self.coefs_[0].shape[0] != X.shape[1] or self.coefs_[-1].shape[1] != Y.shape[1]
+            self.coefs_[0].shape[-2] != X.shape[1] or self.coefs_[-1].shape[-1] != Y.shape[1]
         ):
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted shapes: the model maps "
-                f"{self.coefs_[0].shape[0]} features to {self.coefs_[-1].shape[1]} outputs, "
+                f"{self.coefs_[0].shape[-2]} features to {self.coefs_[-1].shape[-1]} outputs, "
                 f"the data has {X.shape[1]} features and {Y.shape[1]} outputs. Set "
                 "warm_start=False to fit a new model."
+            )
+        if start.fitted_weights and self._ensemble_layout() != self._fitted_layout:
+            raise ValueError(
+                f"warm_start/partial_fit needs the fitted ensemble: the model was fitted "
+                f"with n_ensemble, ensemble = {self._fitted_layout}, the parameters now "
+                f"say {self._ensemble_layout()}. Set them back, or set warm_start=False "
+                "to fit a new model."
             )
         return TrainingData(X, native, y, Y, sw, dtype, fitted, stratify)
 
     def _training_targets(self, data: TrainingData) -> np.ndarray:
         """The training rows' targets (smoothed by the classifier); the held-out keep Y."""
         return data.Y
+    def _ensemble_layout(self) -> tuple:
+        """``(k, kind)``: the members and their kind (``(1, None)``: a plain network)."""
+        k = int(getattr(self, "n_ensemble", 1))
+        return (k, self.ensemble) if k > 1 else (1, None)
+
+    @property
+    def _fitted_layout(self) -> tuple:
+        """The ``(k, kind)`` of the fitted weights."""
+        if self.coefs_[0].ndim == 2:
+            return (1, None)
+        batch = getattr(self, "ensemble_params_", None) is not None
+        return (self.coefs_[0].shape[0], "batch" if batch else "packed")
 
     def _start_state(self, start: Start, data: TrainingData, plugins: Plugins) -> FitState:
         """Parameters, optimizer state, history and random stream, as ``start`` says."""
@@ -336,22 +358,17 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             if start.random_stream
             else (check_random_state(self.random_state))
         )
+        n_in, n_out = data.X.shape[1], data.Y.shape[1]
+        k, kind = self._ensemble_layout()
+        sizes = hidden_sizes(self.hidden_layer_sizes)
+        layers = build_layers(sizes, n_out, plugins.activation, k, kind)
         if start.fitted_weights:
-            host_coefs = [np.array(W, dtype=dtype) for W in self.coefs_]
-            host_intercepts = [np.array(b, dtype=dtype) for b in self.intercepts_]
+            host = fitted_params(self, dtype)
         else:
-            host_coefs, host_intercepts = self._initial_weights(data, plugins.init, rng)
-        net = Network(
-            [backend.asarray(W, dtype) for W in host_coefs],
-            [backend.asarray(b, dtype) for b in host_intercepts],
-            plugins.activation,
-            plugins.loss,
-            data.fitted["out_activation_"],
-            backend,
-            alpha=float(self.alpha),
-            flat=True,
-            dropout=Dropout.from_stream(plugins.dropout, backend, rng),
-        )
+            host = fresh_params(layers, n_in, rng, dtype, plugins.init, k)
+        dropout = Dropout.from_stream(plugins.dropout, backend, rng)
+        link, alpha = data.fitted["out_activation_"], float(self.alpha)
+        net = training_network(layers, host, plugins, link, alpha, dropout, dtype, k, kind)
         early_stopping = self.early_stopping and not start.incremental
         if start.history:
             history = History.continued(self, early_stopping)
@@ -360,28 +377,13 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 history.forget_best()  # the earlier best was another measure
             if early_stopping and np.isfinite(history.best_score):
                 # The fitted weights are the best of the earlier calls (restored then).
-                history.best_params = (
-                    [copy_array(W, net.xp) for W in net.coefs],
-                    [copy_array(b, net.xp) for b in net.intercepts],
-                )
+                history.best_params = net.copy_params()
         else:
             history = History(early_stopping)
         opt_state = plugins.optimizer.init(net.params, backend.xp)
         if start.optimizer_state:
             opt_state = self._stored_optimizer_state(plugins, opt_state)
         return FitState(net, plugins.optimizer, opt_state, history, rng)
-
-    def _initial_weights(self, data: TrainingData, init, rng) -> tuple[list, list]:
-        sizes = [data.X.shape[1], *hidden_sizes(self.hidden_layer_sizes), data.Y.shape[1]]
-        coefs = [init(a, b, rng, data.dtype) for a, b in zip(sizes[:-1], sizes[1:])]
-        for i, W in enumerate(coefs):
-            if not isinstance(W, np.ndarray) or W.shape != (sizes[i], sizes[i + 1]):
-                raise ValueError(
-                    f"init={self.init!r} returned {type(W).__name__} of shape "
-                    f"{getattr(W, 'shape', None)}; expected an ndarray of shape "
-                    f"{(sizes[i], sizes[i + 1])}."
-                )
-        return coefs, [np.zeros(b, dtype=data.dtype) for b in sizes[1:]]
 
     def _stored_optimizer_state(self, plugins: Plugins, fresh: dict) -> dict:
         """The optimizer state saved by the last call, on the backend; ``fresh`` when it
@@ -437,6 +439,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         coefs, intercepts = tree_map(to_numpy, (net.coefs, net.intercepts))
         for name, value in data.reconstruction(coefs, intercepts).items():
             setattr(self, name, value)
+        self.__dict__.pop("ensemble_params_", None)
+        if self._ensemble_layout()[1] == "batch":
+            self.ensemble_params_ = tree_map(to_numpy, net.layer_params)
         self.loss_curve_ = history.loss_curve
         self.loss_ = history.loss_curve[-1]
         self.best_loss_ = None if early_stopping else history.best_loss
@@ -453,16 +458,17 @@ class BaseDNN(CallbackSupport, BaseEstimator):
 
     # ------------------------------------------------------------ predict
 
-    def _outputs(self, X, transform, width: int):
+    def _outputs(self, X, transform, width: int, members: bool = False):
         """``transform`` of the raw outputs for ``X``; returns ``(out, backend)``, where
         ``backend`` is None for host input (``out`` is NumPy) or the backend whose own
-        array ``X`` was (``out`` is one too)."""
+        array ``X`` was (``out`` is one too). An ensemble's outputs are its members'
+        mean, or every member's (``members``: a leading member axis)."""
         check_is_fitted(self)
         activation = hidden_activations(self.activation, len(self.coefs_) - 1)
         net = fitted_network(self, self._backend_plugin(), activation)
         X, native = check_X(self, X, net.backend, reset=False)
         if sp.issparse(X) and not net.backend.supports_sparse:
-            net = Network(
+            net = Network.dense(
                 self.coefs_,
                 self.intercepts_,
                 activation,
@@ -480,7 +486,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         n_threads = getattr(self, "n_threads", None)
         rows = min(X.shape[0], CHUNK)
         with _threads.pacer(n_threads, net.backend, net.coefs, rows, "predict") as threads:
-            out = forward_chunks(net, X, native, transform, width, threads.units)
+            out = forward_chunks(net, X, native, transform, width, threads.units, members)
         return out, (net.backend if native else None)
 
     # ------------------------------------------------------------ sklearn glue

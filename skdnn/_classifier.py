@@ -184,6 +184,21 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         these smoothed targets, so it does not reach 0; early stopping's validation
         score and ``validation_loss_curve_`` use the true labels. 0 (the default)
         trains exactly as without it.
+    n_ensemble : int, default=1
+        Members ``k`` of an ensemble trained in one pass: every layer's weights and
+        activations get a leading member axis, and one batched matrix product serves
+        all members. The members start apart, see the same minibatches, and the
+        training loss is the mean of their losses. 1 (the default) is the plain
+        network, whatever ``ensemble`` says. See :ref:`ensembles`.
+    ensemble : {"batch", "packed"}, default="batch"
+        How the members of ``n_ensemble > 1`` are built. ``"packed"``: independent
+        networks (each its own weights, drawn by ``init`` in member order; the L2
+        penalty is the mean of the members'). ``"batch"``: TabM's BatchEnsemble
+        sharing, one weight matrix per hidden layer shared by all members with
+        per-member rank-1 multiplicative adapters on its input and output (the first
+        layer's input adapters start as random signs, the others as ones) and
+        per-member biases; the output layer is one head per member. Fewer parameters
+        than ``"packed"``, about the same time.
 
     Attributes
     ----------
@@ -192,8 +207,17 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         single class is fitted too: that class is then always predicted.
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape ``(fan_in, fan_out)``; always NumPy.
+        With ``n_ensemble=k > 1``: ``(k, fan_in, fan_out)``, each member's effective
+        weights (for ``ensemble="batch"``, ``r_j[:, None] * W * s_j``); predictions
+        are computed from them.
     intercepts_ : list of ndarray
-        Bias vectors; always NumPy.
+        Bias vectors; always NumPy. ``(k, fan_out)`` with ``n_ensemble=k > 1``.
+    ensemble_params_ : list of list of ndarray
+        Only with ``n_ensemble > 1`` and ``ensemble="batch"``: the factorised
+        parameters of each layer (hidden layers ``[W, r, s, b]`` of shapes
+        ``(fan_in, fan_out)``, ``(k, fan_in)``, ``(k, fan_out)``, ``(k, fan_out)``;
+        the output layer ``[W, b]`` as in ``coefs_``), from which ``coefs_`` and
+        ``intercepts_`` are computed and ``warm_start``/``partial_fit`` continue.
     loss_ : float
         Training loss of the last epoch (``"lbfgs"``: at the solution).
     loss_curve_ : list of float
@@ -302,6 +326,8 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         lr_schedule=None,
         weight_decay=0.0,
         label_smoothing=0.0,
+        n_ensemble=1,
+        ensemble="batch",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -337,6 +363,8 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.label_smoothing = label_smoothing
+        self.n_ensemble = n_ensemble
+        self.ensemble = ensemble
 
     # ------------------------------------------------------------------ fit API
 
@@ -466,6 +494,42 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         """
         return self._probabilities(X, log=True)[0]
 
+    def predict_proba_members(self, X):
+        """Every ensemble member's probability estimates.
+
+        ``predict_proba`` is their mean over members.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_ensemble, n_samples, n_classes)
+            Member ``j``'s class probabilities in ``proba[j]`` (one member without an
+            ensemble).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from skdnn import DNNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05, max_iter=300,
+        ...                     n_ensemble=4, random_state=0).fit(X, y)
+        >>> P = clf.predict_proba_members(X[:2])
+        >>> P.shape
+        (4, 2, 3)
+        >>> bool(np.allclose(P.mean(axis=0), clf.predict_proba(X[:2])))
+        True
+        """
+        check_is_fitted(self)
+        binary = not self._multilabel and len(self.classes_) == 2
+        width = 2 if binary else self.n_outputs_
+        transform = self._transform(self._fitted_targets())
+        return self._outputs(X, transform, width, members=True)[0]
+
     def predict(self, X):
         """Predict class labels.
 
@@ -527,6 +591,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         check_is_fitted(self)
         binary = not self._multilabel and len(self.classes_) == 2
         width = 2 if binary else self.n_outputs_
+        if log and self.coefs_[0].ndim == 3:  # an ensemble: the log of the members' mean
+            P, backend = self._outputs(X, self._transform(self._fitted_targets()), width)
+            return _log(P, np if backend is None else backend.xp), backend
         return self._outputs(X, self._transform(self._fitted_targets(), log=log), width)
 
     def _score_outputs(self, P, y, sample_weight, fitted: dict) -> float:
@@ -544,7 +611,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         return {
             "predict": lambda: labels(P, classes, multilabel, np),
             "predict_proba": lambda: P,
-            "predict_log_proba": lambda: self._transform(fitted, log=True)(raw, np),
+            "predict_log_proba": lambda: (
+                _log(P, np) if raw is None else self._transform(fitted, log=True)(raw, np)
+            ),
         }
 
     # ------------------------------------------------------------ targets
@@ -613,3 +682,9 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
                 f"previous call to fit. Previously got {classes_}, `y` has {np.unique(y)}"
             )
         return classes_
+
+
+def _log(P, xp):
+    """``log(P)`` without a warning at 0 (it is ``-inf`` there)."""
+    with np.errstate(divide="ignore"):
+        return xp.log(P)

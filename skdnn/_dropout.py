@@ -130,6 +130,22 @@ class Dropout:
         self._uniforms = [buf(p, w) for p, w in zip(self.rates, widths)]
         self._outputs = [buf(p, w) for p, w in zip(self.rates, widths)]
 
+    def allocate_layer(self, i: int, rows: int, width: int, dtype: Any) -> None:
+        """Per-batch buffers of hidden layer ``i`` alone, ``rows`` by ``width``.
+
+        Parameters
+        ----------
+        i : int
+        rows : int
+        width : int
+        dtype : dtype of the backend
+        """
+        missing = len(self.rates) - len(self._uniforms)
+        self._uniforms += [None] * missing
+        self._outputs += [None] * missing
+        self._uniforms[i] = self.backend.empty((rows, width), dtype)
+        self._outputs[i] = self.backend.empty((rows, width), dtype)
+
     def draw(self, i: int, n: int) -> Any:
         """Uniform draws in [0, 1) for the first ``n`` rows of hidden layer ``i``.
 

@@ -51,7 +51,9 @@ def fitted_network(est: Any, backend: Any, activation: list) -> Network:
     """
     link = est.out_activation_
     if backend is None or not backend.is_available() or isinstance(backend, backends.NumpyBackend):
-        return Network(est.coefs_, est.intercepts_, activation, None, link, backends.NumpyBackend())
+        return Network.dense(
+            est.coefs_, est.intercepts_, activation, None, link, backends.NumpyBackend()
+        )
     cache = est._cache
     # A per-layer activation given as a list is not hashable: its tuple is the key.
     key = (est.backend, hashable(est.activation), link)
@@ -63,7 +65,7 @@ def fitted_network(est: Any, backend: Any, activation: list) -> Network:
     ):
         coefs = [backend.asarray(W, W.dtype) for W in est.coefs_]
         intercepts = [backend.asarray(b, b.dtype) for b in est.intercepts_]
-        cache.net = Network(coefs, intercepts, activation, None, link, backend)
+        cache.net = Network.dense(coefs, intercepts, activation, None, link, backend)
         cache.key, cache.sources = key, sources
     return cache.net
 
@@ -75,6 +77,7 @@ def forward_chunks(
     transform: Callable[[Any, Any], Any],
     width: int,
     pace: Callable[[Iterable], Iterable] = iter,
+    members: bool = False,
 ) -> Any:
     """``transform(raw, xp)`` of the network's raw outputs for every row of ``X``.
 
@@ -90,26 +93,30 @@ def forward_chunks(
         Columns of the result (for empty ``X``).
     pace : callable, default=iter
         Wraps the loop over chunks (the thread policy's ``units``, which times them).
+    members : bool, default=False
+        Every ensemble member's result (a leading member axis) instead of their mean.
 
     Returns
     -------
-    array of shape (n_samples, width)
+    array of shape (n_samples, width), or (n_members, n_samples, width)
     """
     backend, xp = net.backend, net.xp
-    dtype = net.coefs[0].dtype
+    dtype = net.dtype
     if native or sp.issparse(X):
         Xd = backend.asarray(X, dtype)
     else:
         Xd = HostRows(X, backend, dtype)
     parts = []
     for rows in pace(chunks(X.shape[0], CHUNK)):
-        part = transform(net.forward(take(backend, Xd, rows, rows)), xp)
+        part = net.combine(net.forward(take(backend, Xd, rows, rows)), transform, not members)
         parts.append(part if native else backend.to_numpy(part))
+    axis = 1 if members else 0
     if native:
-        return concat(parts, xp)
+        return concat(parts, xp, axis=axis)
     if not parts:
-        return np.empty((0, width), dtype=np.dtype(dtype_name(net.coefs[0])))
-    return np.concatenate(parts, axis=0)
+        shape = (net.n_members, 0, width) if members else (0, width)
+        return np.empty(shape, dtype=np.dtype(dtype_name(net.params[0])))
+    return np.concatenate(parts, axis=axis)
 
 
 def labels(P: Any, classes: np.ndarray, multilabel: bool, xp: Any, backend: Any = None) -> Any:

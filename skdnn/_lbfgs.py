@@ -33,7 +33,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from . import optimizers
 from ._batching import HostRows
 from ._events import EpochEnd, FitEnd
-from ._utils import concat
+from ._utils import concat, dtype_name
 
 #: The attributes of the epoch loop that ``MLPClassifier``'s lbfgs never sets.
 EPOCH_ATTRIBUTES = (
@@ -63,13 +63,10 @@ class FullBatchObjective:
     def __init__(self, net: Any, X: Any, Y: Any, sw: Any, sw_sum: float) -> None:
         self.net, self.X, self.Y, self.sw, self.sw_sum = net, X, Y, sw, sw_sum
         xp = net.xp
-        self.dtype = net.coefs[0].dtype
-        self.host_dtype = net.backend.to_numpy(net.intercepts[0]).dtype
+        self.dtype = net.dtype
+        self.host_dtype = np.dtype(dtype_name(net.params[0]))
         self.shapes = [tuple(p.shape) for p in net.params]
         self.sizes = [int(np.prod(s)) for s in self.shapes]
-        self.layer_shapes = [tuple(W.shape) for W in net.coefs] + [
-            tuple(b.shape) for b in net.intercepts
-        ]
         self.n_evaluations = 0
         self._xp = xp
 
@@ -111,13 +108,11 @@ class FullBatchObjective:
 
     def layers(self, x: np.ndarray) -> tuple[list, list]:
         """``(coefs, intercepts)``: host arrays of ``x`` in the layers' shapes."""
-        views, start = [], 0
-        for shape in self.layer_shapes:
-            size = int(np.prod(shape))
-            views.append(np.array(x[start : start + size], dtype=self.host_dtype).reshape(shape))
+        arrays, start = [], 0
+        for shape, size in zip(self.shapes, self.sizes):
+            arrays.append(np.array(x[start : start + size], dtype=self.host_dtype).reshape(shape))
             start += size
-        n = len(self.net.coefs)
-        return views[:n], views[n:]
+        return self.net.export(self.net.split(arrays), np)
 
 
 def full_batch_fit(trainer: Any, max_iter: int) -> FitEnd:

@@ -1,48 +1,54 @@
-"""The network: pure math on one backend's dense arrays.
+"""The network: a stack of layers, pure math on one backend's dense arrays.
 
-Nothing here knows scikit-learn, labels or sparse matrices. A :class:`Network` holds
-the weights of a stack of dense layers on a backend and computes, for a minibatch,
-the forward pass, the loss and its gradient with respect to the raw outputs (from the
-loss plugin), and the backward pass by the chain rule::
+Nothing here knows scikit-learn, labels or sparse matrices. A :class:`Network` chains
+its layers (:class:`~skdnn.layers.Layer`): for a minibatch, the forward pass layer by
+layer, the loss and its gradient with respect to the raw outputs (from the loss
+plugin, which owns the output link), and the backward pass in reverse, each layer
+writing its parameters' gradients and returning the gradient of its input::
 
-    Z_i = D_{i-1} @ W_i + b_i          A_i = f_i(Z_i)     (D_0 = X, raw = Z_L)
-    D_i = A_i * M_i                    (inverted dropout while training; else D_i = A_i)
-    dZ_L = d loss / d raw              (the loss plugin, link fused)
-    dW_i = D_{i-1}.T @ dZ_i + (alpha / sw_sum) W_i
-    db_i = sum_rows(dZ_i)
-    dZ_{i-1} = f'_{i-1}(dZ_i @ W_i.T * M_{i-1})   (activation.backward: f' written
-                                                   from A_{i-1}, or from Z_{i-1} when
-                                                   the activation ``needs_input``)
+    D_0 = X        D_i = layer_i.forward(D_{i-1})        raw = D_L
+    dD_L = d loss / d raw                                 (the loss plugin, link fused)
+    dD_{i-1} = layer_i.backward(dD_i)                     (grads of layer_i's params)
+    d p += (alpha / sw_sum) p                             (every penalized parameter p)
 
-The L2 penalty is ``alpha / 2 * sum ||W_i||^2 / sw_sum`` per batch, ``sw_sum`` being the
-batch's total sample weight (its size without weights), as in ``MLPClassifier``.
-Per-batch buffers are allocated once for the largest batch and reused through row
-views, so the hot loop allocates almost nothing on backends that take ``out=``.
+The L2 penalty is ``alpha / 2 * sum ||p||^2 / sw_sum`` per batch over the penalized
+parameters, ``sw_sum`` being the batch's total sample weight (its size without
+weights), as in ``MLPClassifier``.
+
+An ensemble of ``k`` members (``n_members``) carries a leading member axis on its
+layers' outputs: the raw outputs ``(k, n, n_outputs)`` are seen by the loss as
+``k * n`` rows with the targets and weights repeated per member, so the loss is the
+mean of the members' losses; the penalty is the mean of the members' penalties.
+
+The optimizer sees one flat list of parameters, the penalized ones first
+(:attr:`Network.params`); on a backend whose products write into ``out=`` they are
+packed into one buffer of penalized and one of other parameters, every layer's arrays
+being views into them. Per-batch buffers are allocated once for the largest batch.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import _dropout, _kernels, _links
-from ._utils import copy_array, has_out
+import numpy as np
+
+from . import _kernels, _links
+from ._utils import concat, copy_array
+from .layers import Dense, PackedDense
 
 
 class Network:
-    """Dense layers on one backend.
+    """A stack of layers on one backend.
 
     Parameters
     ----------
-    coefs : list of arrays
-        Weight matrices ``W_i`` of shape ``(fan_in, fan_out)``, on the backend.
-    intercepts : list of arrays
-        Bias vectors ``b_i`` of shape ``(fan_out,)``, on the backend.
-    activation : Activation or sequence of Activation
-        Hidden-layer activation, as its registry resolves it (every hook present), or
-        one per hidden layer.
-    loss : Loss
-        Loss, owning the output link.
-    out_activation : {"softmax", "logistic"}
+    layers : list of Layer
+        In order, input first; the last one's output is the raw output (logits).
+    params : list of list of arrays
+        Each layer's parameters, on the backend, in its ``build`` order.
+    loss : Loss or None
+        Loss, owning the output link (None for prediction only).
+    out_activation : str
         Output link.
     backend : Backend
         Where the arrays live, as its registry resolves it.
@@ -50,17 +56,61 @@ class Network:
         L2 penalty strength.
     flat : bool, default=False
         On a backend whose products write into ``out=`` (``supports_out``), keep the
-        weights in one contiguous buffer and the biases in another, each layer's
-        arrays being views into them, so that the optimizer updates all parameters
-        in two calls instead of two per layer. :attr:`params` is then those two
-        buffers. Meant for training; prediction wraps the fitted arrays as they are.
+        penalized parameters in one contiguous buffer and the others in another, each
+        layer's arrays being views into them, so that the optimizer updates all
+        parameters in two calls instead of two per layer. :attr:`params` is then those
+        two buffers. Meant for training; prediction wraps the fitted arrays as they are.
     dropout : Dropout or None, default=None
-        Inverted dropout of the hidden layers in training passes
-        (:meth:`loss_and_gradients`); never in :meth:`forward` alone.
+        The dropout the layers share (kept here for reference).
+    n_members : int, default=1
+        Ensemble members: the last layer's output is ``(n_members, n, n_outputs)``
+        when above 1.
+    l2_members : int, default=1
+        The penalty's divisor beyond ``sw_sum``: ``n_members`` when every member has
+        its own penalized weights (the penalty is then the members' mean), else 1.
     """
 
     def __init__(
         self,
+        layers: list,
+        params: list,
+        loss: Any,
+        out_activation: str,
+        backend: Any,
+        alpha: float = 0.0,
+        flat: bool = False,
+        dropout: Any = None,
+        n_members: int = 1,
+        l2_members: int = 1,
+    ) -> None:
+        self.layers = list(layers)
+        self.loss = loss
+        self.out_activation = out_activation
+        self.backend = backend
+        self.xp = backend.xp
+        self.alpha = alpha
+        self.dropout = dropout
+        self.n_members = n_members
+        self.l2_members = l2_members
+        self._params = [list(p) for p in params]
+        penalized = [(i, j) for i, lay in enumerate(layers) for j, pen in _flags(lay) if pen]
+        others = [(i, j) for i, lay in enumerate(layers) for j, pen in _flags(lay) if not pen]
+        self._order = penalized + others
+        self._n_penalized = len(penalized)
+        self._groups = [g for g in (penalized, others) if g]
+        self._shapes = [[tuple(a.shape) for a in p] for p in self._params]
+        self._flat = None
+        if flat and backend.supports_out:
+            self._flat = [_pack([self._params[i][j] for i, j in g], self.xp) for g in self._groups]
+            _scatter(self._params, self._flat, self._groups, self._shapes, self.xp)
+        for layer, p in zip(self.layers, self._params):
+            layer.bind(p, None, backend)
+        self._grads = None
+        self._capacity = 0
+
+    @classmethod
+    def dense(
+        cls,
         coefs: list,
         intercepts: list,
         activation: Any,
@@ -70,74 +120,163 @@ class Network:
         alpha: float = 0.0,
         flat: bool = False,
         dropout: Any = None,
-    ) -> None:
-        self.coefs = coefs
-        self.intercepts = intercepts
-        self._flat = None
-        if flat and backend.supports_out:
-            xp = backend.xp
-            self._flat = [_pack(coefs, xp), _pack(intercepts, xp)]
-            self.coefs = _unpack(self._flat[0], [W.shape for W in coefs], xp)
-            self.intercepts = _unpack(self._flat[1], [b.shape for b in intercepts], xp)
-        n_hidden = len(coefs) - 1
+    ) -> Network:
+        """A network of :class:`~skdnn.layers.Dense` layers over given weights.
+
+        Parameters
+        ----------
+        coefs : list of arrays
+            ``W_i`` of shape ``(fan_in, fan_out)`` on the backend; or, for an
+            ensemble of ``k`` members, ``(k, fan_in, fan_out)`` (each member's weights:
+            :class:`~skdnn.layers.PackedDense` layers).
+        intercepts : list of arrays
+            ``b_i`` of shape ``(fan_out,)``, or ``(k, fan_out)``.
+        activation : Activation or sequence of Activation
+            One for every hidden layer, or one per hidden layer.
+        loss, out_activation, backend, alpha, flat, dropout
+            As for :class:`Network`.
+
+        Returns
+        -------
+        Network
+        """
+        n_hidden, k = len(coefs) - 1, 1
+        if len(coefs[0].shape) == 3:  # each member's weights: a packed ensemble
+            k = coefs[0].shape[0]
         if isinstance(activation, (list, tuple)):
             if len(activation) != n_hidden:
                 raise ValueError(f"{len(activation)} activations for {n_hidden} hidden layers.")
-            self.activations = list(activation)
+            acts = list(activation)
         else:
-            self.activations = [activation] * n_hidden
-        self.dropout = dropout
-        self.loss = loss
-        self.out_activation = out_activation
-        self.backend = backend
-        self.xp = backend.xp
-        self.alpha = alpha
-        self._capacity = 0
+            acts = [activation] * n_hidden
+        if k == 1:
+            layers = [
+                Dense(W.shape[-1], act, dropout, i) for i, (W, act) in enumerate(zip(coefs, acts))
+            ]
+            layers.append(Dense(coefs[-1].shape[-1]))
+        else:
+            layers = [
+                PackedDense(W.shape[-1], k, act, dropout, i)
+                for i, (W, act) in enumerate(zip(coefs, acts))
+            ]
+            layers.append(PackedDense(coefs[-1].shape[-1], k))
+        params = [[W, b] for W, b in zip(coefs, intercepts)]
+        return cls(layers, params, loss, out_activation, backend, alpha, flat, dropout, k, k)
+
+    # ------------------------------------------------------------ parameters
 
     @property
     def params(self) -> list:
-        """All parameters, weights first then biases (the optimizer's order)."""
+        """All parameters, penalized first (the optimizer's order)."""
         if self._flat is not None:
             return list(self._flat)
-        return self.coefs + self.intercepts
+        return [self._params[i][j] for i, j in self._order]
 
     @property
     def n_weight_params(self) -> int:
-        """How many leading entries of :attr:`params` hold weights (L2-penalized)."""
-        return 1 if self._flat is not None else len(self.coefs)
+        """How many leading entries of :attr:`params` are L2-penalized."""
+        if self._flat is not None:
+            return 1 if self._n_penalized else 0
+        return self._n_penalized
+
+    @property
+    def layer_params(self) -> list:
+        """Each layer's parameters (views into :attr:`params` when packed)."""
+        return self._params
+
+    @property
+    def dtype(self) -> Any:
+        """The parameters' dtype."""
+        return self._params[0][0].dtype
+
+    @property
+    def activations(self) -> list:
+        """The activation of every layer that has one."""
+        return [lay.activation for lay in self.layers if getattr(lay, "activation", None)]
+
+    @property
+    def coefs(self) -> list:
+        """The layers' entries of ``coefs_`` (see :meth:`~skdnn.layers.Layer.export`)."""
+        return [pair[0] for pair in self._exports()]
+
+    @property
+    def intercepts(self) -> list:
+        """The layers' entries of ``intercepts_``."""
+        return [pair[1] for pair in self._exports()]
+
+    def _exports(self) -> list:
+        pairs = (lay.export(p, self.xp) for lay, p in zip(self.layers, self._params))
+        return [pair for pair in pairs if pair is not None]
+
+    def copy_params(self) -> list:
+        """Copies of :attr:`params` (e.g. the best epoch's), for :meth:`load_params`."""
+        return [copy_array(p, self.xp) for p in self.params]
+
+    def load_params(self, values: list) -> None:
+        """Write ``values`` (as :meth:`copy_params` made them) into the parameters."""
+        for p, v in zip(self.params, values):
+            p[...] = v
+
+    def split(self, arrays: list) -> list:
+        """Arrays in :attr:`params` order (host or backend) as each layer's parameters.
+
+        Parameters
+        ----------
+        arrays : list of arrays
+            Shaped like :attr:`params`.
+
+        Returns
+        -------
+        list of list of arrays
+        """
+        per_layer = [[None] * len(p) for p in self._params]
+        if self._flat is not None:
+            _scatter(per_layer, arrays, self._groups, self._shapes, _namespace(arrays[0], self.xp))
+            return per_layer
+        for (i, j), a in zip(self._order, arrays):
+            per_layer[i][j] = a
+        return per_layer
+
+    def export(self, per_layer: list, xp: Any) -> tuple[list, list]:
+        """``(coefs, intercepts)`` of the given per-layer parameters.
+
+        Parameters
+        ----------
+        per_layer : list of list of arrays
+        xp : module
+            Namespace of the arrays.
+
+        Returns
+        -------
+        coefs, intercepts : lists of arrays
+        """
+        pairs = [lay.export(p, xp) for lay, p in zip(self.layers, per_layer)]
+        pairs = [pair for pair in pairs if pair is not None]
+        return [c for c, _ in pairs], [b for _, b in pairs]
+
+    # ------------------------------------------------------------ passes
 
     def allocate(self, batch_size: int) -> None:
-        """Allocate per-batch buffers for batches of up to ``batch_size`` rows.
+        """Gradient buffers, and per-batch buffers for up to ``batch_size`` rows.
 
         Parameters
         ----------
         batch_size : int
         """
         xp = self.xp
-        dtype = self.coefs[0].dtype
-        widths = [W.shape[1] for W in self.coefs]
-        self._acts = [empty(self.backend, (batch_size, w), dtype) for w in widths]
-        # deltas[i] holds dA for the input of layer i + 1 (hidden layers only).
-        self._deltas = [empty(self.backend, (batch_size, w), dtype) for w in widths[:-1]]
-        # The pre-activations Z, kept only for activations whose backward needs them.
-        self._inputs = [
-            empty(self.backend, (batch_size, w), dtype) if act.needs_input else None
-            for act, w in zip(self.activations, widths)
-        ]
-        if self.dropout is not None:
-            self.dropout.allocate(batch_size, widths[:-1], dtype)
-        if self._flat is not None:
-            self._flat_grads = [xp.empty_like(a) for a in self._flat]
-            self._coef_grads = _unpack(self._flat_grads[0], [W.shape for W in self.coefs], xp)
-            self._intercept_grads = _unpack(
-                self._flat_grads[1], [b.shape for b in self.intercepts], xp
-            )
-        else:
-            self._coef_grads = [xp.empty_like(W) for W in self.coefs]
-            self._intercept_grads = [xp.empty_like(b) for b in self.intercepts]
-        # db = ones @ dZ: a BLAS matrix-vector product beats a column-wise sum.
-        self._ones = empty(self.backend, (batch_size,), dtype)
-        self._ones[...] = 1
+        if self._grads is None:
+            if self._flat is not None:
+                self._flat_grads = [xp.empty_like(a) for a in self._flat]
+                self._grads = [[None] * len(p) for p in self._params]
+                _scatter(self._grads, self._flat_grads, self._groups, self._shapes, xp)
+            else:
+                self._grads = [[xp.empty_like(a) for a in p] for p in self._params]
+            for layer, p, g in zip(self.layers, self._params, self._grads):
+                layer.bind(p, g, self.backend)
+        for layer in self.layers:
+            layer.allocate(batch_size)
+        if self.n_members > 1:
+            self._stacked = _MemberRows(self.backend)
         self._capacity = batch_size
 
     def forward(self, X: Any, keep: bool = False) -> Any:
@@ -147,66 +286,44 @@ class Network:
         ----------
         X : array of shape (n, n_features)
         keep : bool, default=False
-            A training pass: write activations into the per-batch buffers (for a
-            following :meth:`loss_and_gradients`), keep what the backward pass needs,
-            and apply dropout; otherwise allocate fresh arrays, no dropout.
+            A training pass: the layers write into their per-batch buffers, keep what
+            the backward pass needs, and apply dropout; otherwise fresh arrays.
 
         Returns
         -------
-        raw : array of shape (n, n_outputs)
+        raw : array of shape (n, n_outputs), or (n_members, n, n_outputs)
         """
-        n = X.shape[0]
-        mm, last = self.backend.matmul, len(self.coefs) - 1
         D = X
-        if keep:
-            self._current = []
-        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            if i == last:
-                Z = mm(D, W, out=self._acts[i][:n, ...] if keep else None)
-                Z += b
-                return Z
-            act = self.activations[i]
-            if not keep:
-                D = act.forward_with_bias(mm(D, W), b, self.xp)
-            elif act.needs_input:
-                D = self._hidden_from_input(i, mm(D, W, out=self._inputs[i][:n, ...]), b, n)
-            else:
-                D = self._hidden(i, mm(D, W, out=self._acts[i][:n, ...]), b, n)
-        return D  # pragma: no cover - the loop returns at the output layer
-
-    def _rate(self, i: int) -> float:
-        return 0.0 if self.dropout is None else self.dropout.rates[i]
-
-    def _hidden(self, i: int, Z: Any, b: Any, n: int) -> Any:
-        """Hidden layer ``i`` of a training pass, ``Z`` not kept: ``f(Z + b)`` and
-        dropout, fused where the activation has a kernel; returns what the next layer
-        sees."""
-        act, xp, rate = self.activations[i], self.xp, self._rate(i)
-        if rate:
-            U = self.dropout.draw(i, n)
-            A, M, D = act.forward_dropout(Z, b, U, rate, self.dropout.output(i, n), xp)
-        else:
-            A = D = act.forward_with_bias(Z, b, xp)
-            M = None
-        self._current.append((None, A, M, D))
+        for layer in self.layers:
+            D = layer.forward(D, keep)
         return D
 
-    def _hidden_from_input(self, i: int, Z: Any, b: Any, n: int) -> Any:
-        """Hidden layer ``i`` of a training pass whose activation needs ``Z``: ``Z + b``
-        stays in its buffer, ``f`` works on a copy in the activation buffer."""
-        act, xp, rate = self.activations[i], self.xp, self._rate(i)
-        Z += b
-        A = act.forward(_copy_into(self._acts[i][:n, ...], Z, xp), xp)
-        M, D = None, A
-        if rate:
-            M, D = _dropout.apply_mask(
-                A, self.dropout.draw(i, n), rate, self.dropout.output(i, n), xp
-            )
-        self._current.append((Z, A, M, D))
-        return D
+    def combine(self, raw: Any, transform: Any, mean: bool = True) -> Any:
+        """``transform(raw, xp)``, per member and averaged over members in an ensemble.
+
+        Parameters
+        ----------
+        raw : array of shape (n, n_outputs) or (n_members, n, n_outputs)
+        transform : callable
+            ``transform(raw_2d, xp)``: row-wise (probabilities, ...).
+        mean : bool, default=True
+            Average over members; False keeps the member axis.
+
+        Returns
+        -------
+        array of shape (n, width), or (n_members, n, width) when ``mean`` is False
+        """
+        xp = self.xp
+        if self.n_members == 1:
+            out = transform(raw, xp)
+            return out if mean else xp.reshape(out, (1, *out.shape))
+        k, n = raw.shape[0], raw.shape[1]
+        out = transform(xp.reshape(raw, (k * n, raw.shape[2])), xp)
+        out = xp.reshape(out, (k, n, out.shape[1]))
+        return xp.mean(out, axis=0) if mean else out
 
     def predict_proba(self, X: Any) -> Any:
-        """Probabilities ``link(forward(X))`` for a dense batch.
+        """Probabilities ``link(forward(X))`` for a dense batch (members' mean).
 
         Parameters
         ----------
@@ -216,7 +333,30 @@ class Network:
         -------
         P : array of shape (n, n_outputs)
         """
-        return _links.apply(self.forward(X), self.out_activation, self.xp)
+        link = self.out_activation
+        return self.combine(self.forward(X), lambda r, xp: _links.apply(r, link, xp))
+
+    def loss_value(self, raw: Any, Y: Any, sample_weight: Any = None) -> Any:
+        """The mean loss of raw outputs (the members' mean), without the penalty.
+
+        ``raw`` is overwritten.
+
+        Parameters
+        ----------
+        raw : array of shape (n, n_outputs) or (n_members, n, n_outputs)
+        Y : array of shape (n, n_outputs)
+        sample_weight : array of shape (n,) or None
+
+        Returns
+        -------
+        loss : 0-d array
+        """
+        if self.n_members > 1:
+            raw, Y, sample_weight = _MemberRows(self.backend, False).stack(
+                self, raw, Y, sample_weight
+            )
+        value, _ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, self.xp)
+        return value
 
     def loss_and_gradients(
         self,
@@ -247,44 +387,53 @@ class Network:
             Gradients in :attr:`params` order. They are the network's buffers,
             overwritten by the next call.
         """
-        xp, mm = self.xp, self.backend.matmul
+        xp = self.xp
         n = X.shape[0]
         if n > self._capacity:
             self.allocate(n)
         if sw_sum is None:
             sw_sum = float(n) if sample_weight is None else float(xp.sum(sample_weight))
         raw = self.forward(X, keep=True)
-        loss, dZ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, xp)
-        reg = self.alpha / sw_sum if penalty else 0.0
-        axpy = _kernels.lookup(xp, "axpy") if reg else None
-        coef_grads, intercept_grads = self._coef_grads, self._intercept_grads
-        for i in range(len(self.coefs) - 1, -1, -1):
-            W = self.coefs[i]
-            A_prev = X if i == 0 else self._current[i - 1][3]
-            coef_grads[i] = mm(A_prev.T, dZ, out=coef_grads[i])
-            if reg:
-                if axpy is not None:
-                    axpy(coef_grads[i].reshape(-1), W.dtype.type(reg), W.reshape(-1))
-                else:
-                    coef_grads[i] += reg * W
-            intercept_grads[i] = mm(self._ones[:n], dZ, out=intercept_grads[i])
-            if i > 0:
-                dA = mm(dZ, W.T, out=self._deltas[i - 1][:n, ...])
-                dZ = self._backward(i - 1, dA)
+        if self.n_members > 1:
+            raw2, Y, sample_weight = self._stacked.stack(self, raw, Y, sample_weight)
+            loss, dZ = self.loss.value_and_gradient(raw2, Y, sample_weight, self.out_activation, xp)
+            dZ = xp.reshape(dZ, raw.shape)
+        else:
+            loss, dZ = self.loss.value_and_gradient(raw, Y, sample_weight, self.out_activation, xp)
+        reg = self._reg(sw_sum) if penalty else 0.0
+        self._backward(dZ, reg)
         if reg:
-            sumsq = sum(_kernels.sumsq(W, xp) for W in self.coefs)
+            sumsq = sum(_kernels.sumsq(self._params[i][j], xp) for i, j in self._penalized())
             loss = loss + (0.5 * reg) * sumsq
         if self._flat is not None:
             return loss, list(self._flat_grads)
-        return loss, coef_grads + intercept_grads
+        return loss, [self._grads[i][j] for i, j in self._order]
 
-    def _backward(self, i: int, dA: Any) -> Any:
-        """dZ of hidden layer ``i`` from the gradient ``dA`` of what the next layer saw."""
-        Zin, A, M, _ = self._current[i]
-        act = self.activations[i]
-        if M is None:
-            return act.backward(Zin, A, dA, self.xp)
-        return act.backward_dropout(Zin, A, dA, M, self.xp)
+    def _reg(self, sw_sum: float) -> float:
+        """The penalty's factor ``alpha / (sw_sum * l2_members)``."""
+        return self.alpha / (sw_sum * self.l2_members)
+
+    def _penalized(self) -> list:
+        return self._order[: self._n_penalized]
+
+    def _backward(self, dZ: Any, reg: float) -> None:
+        """The layers' backward passes in reverse; the L2 gradient of each penalized
+        parameter (elementwise, so its place among the passes does not matter)."""
+        xp = self.xp
+        axpy = _kernels.lookup(xp, "axpy") if reg else None
+        for i in range(len(self.layers) - 1, -1, -1):
+            dZ = self.layers[i].backward(dZ, i > 0)
+            if not reg:
+                continue
+            grads, params = self._grads[i], self._params[i]
+            for j, pen in _flags(self.layers[i]):
+                if not pen:
+                    continue
+                if axpy is not None:
+                    P = params[j]
+                    axpy(xp.reshape(grads[j], (-1,)), P.dtype.type(reg), xp.reshape(P, (-1,)))
+                else:
+                    grads[j] += reg * params[j]
 
     def train_step(
         self, X: Any, Y: Any, sample_weight: Any, sw_sum: float, optimizer: Any, state: dict
@@ -311,7 +460,7 @@ class Network:
         """
         if self.alpha and optimizer.folds_l2:
             loss, grads = self.loss_and_gradients(X, Y, sample_weight, sw_sum, penalty=False)
-            reg = self.alpha / sw_sum
+            reg = self._reg(sw_sum)
             sumsq = optimizer.step(
                 self.params, grads, state, self.xp, l2=(reg, self.n_weight_params)
             )
@@ -321,28 +470,42 @@ class Network:
         return loss
 
 
-def empty(backend: Any, shape: tuple, dtype: Any) -> Any:
-    """An uninitialised array of the backend (on its device, when it has one).
+class _MemberRows:
+    """A batch's targets and weights repeated once per ensemble member, in buffers
+    that grow as needed where the backend takes ``out=`` (``buffered``)."""
 
-    Parameters
-    ----------
-    backend : Backend
-    shape : tuple of int
-    dtype : dtype of the backend's namespace
+    def __init__(self, backend: Any, buffered: bool = True) -> None:
+        self.backend, self.buffered = backend, buffered and backend.supports_out
+        self._bufs: dict = {}
 
-    Returns
-    -------
-    array
-    """
-    return backend.empty(shape, dtype)
+    def stack(self, net: Network, raw: Any, Y: Any, sw: Any) -> tuple:
+        """``raw`` as ``(k * n, n_outputs)``, ``Y`` and ``sw`` repeated per member."""
+        xp, k = net.xp, net.n_members
+        n, width = Y.shape[0], Y.shape[1]
+        raw = xp.reshape(raw, (k * n, width))
+        Yk = xp.reshape(self._repeat("Y", Y, k, xp), (k * n, width))
+        swk = None if sw is None else xp.reshape(self._repeat("sw", sw, k, xp), (k * n,))
+        return raw, Yk, swk
+
+    def _repeat(self, name: str, a: Any, k: int, xp: Any) -> Any:
+        if not self.buffered:
+            return concat([xp.reshape(a, (1, *a.shape))] * k, xp)
+        size = k * int(a.size)
+        buf = self._bufs.get(name)
+        if buf is None or buf.shape[0] < size:
+            buf = self._bufs[name] = self.backend.empty((max(size, 1),), a.dtype)
+        out = xp.reshape(buf[:size], (k, *a.shape))
+        out[...] = a[None, ...]
+        return out
 
 
-def _copy_into(buf: Any, src: Any, xp: Any) -> Any:
-    """A copy of ``src``: into ``buf`` where ``xp`` takes ``out=``, else a new array."""
-    if has_out(xp):
-        buf[...] = src
-        return buf
-    return copy_array(src, xp)
+def _flags(layer: Any) -> list:
+    return list(enumerate(layer.penalized))
+
+
+def _namespace(a: Any, xp: Any) -> Any:
+    """NumPy for host arrays, else ``xp``."""
+    return np if isinstance(a, np.ndarray) else xp
 
 
 def _pack(arrays: list, xp: Any) -> Any:
@@ -356,13 +519,15 @@ def _pack(arrays: list, xp: Any) -> Any:
     return flat
 
 
-def _unpack(flat: Any, shapes: list, xp: Any) -> list:
-    """Views of ``flat`` with the given shapes, in order (the inverse of :func:`_pack`)."""
-    views, start = [], 0
-    for shape in shapes:
-        size = 1
-        for d in shape:
-            size *= d
-        views.append(xp.reshape(flat[start : start + size], shape))
-        start += size
-    return views
+def _scatter(per_layer: list, flats: list, groups: list, shapes: list, xp: Any) -> None:
+    """Set ``per_layer[i][j]`` to views of ``flats`` (one per group of ``(i, j)``),
+    shaped ``shapes[i][j]`` (the inverse of :func:`_pack`)."""
+    for flat, group in zip(flats, groups):
+        start = 0
+        for i, j in group:
+            shape = shapes[i][j]
+            size = 1
+            for d in shape:
+                size *= d
+            per_layer[i][j] = xp.reshape(flat[start : start + size], shape)
+            start += size

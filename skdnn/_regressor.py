@@ -165,13 +165,37 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         gradient Adam rescales, it shrinks every weight at the same relative rate.
         Works beside ``alpha``. 0 (the default) trains exactly as without it. Refused
         with ``solver="lbfgs"`` (use ``alpha``).
+    n_ensemble : int, default=1
+        Members ``k`` of an ensemble trained in one pass: every layer's weights and
+        activations get a leading member axis, and one batched matrix product serves
+        all members. The members start apart, see the same minibatches, and the
+        training loss is the mean of their losses. 1 (the default) is the plain
+        network, whatever ``ensemble`` says. See :ref:`ensembles`.
+    ensemble : {"batch", "packed"}, default="batch"
+        How the members of ``n_ensemble > 1`` are built. ``"packed"``: independent
+        networks (each its own weights, drawn by ``init`` in member order; the L2
+        penalty is the mean of the members'). ``"batch"``: TabM's BatchEnsemble
+        sharing, one weight matrix per hidden layer shared by all members with
+        per-member rank-1 multiplicative adapters on its input and output (the first
+        layer's input adapters start as random signs, the others as ones) and
+        per-member biases; the output layer is one head per member. Fewer parameters
+        than ``"packed"``, about the same time.
 
     Attributes
     ----------
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape ``(fan_in, fan_out)``; always NumPy.
+        With ``n_ensemble=k > 1``: ``(k, fan_in, fan_out)``, each member's effective
+        weights (for ``ensemble="batch"``, ``r_j[:, None] * W * s_j``); predictions
+        are computed from them.
     intercepts_ : list of ndarray
-        Bias vectors; always NumPy.
+        Bias vectors; always NumPy. ``(k, fan_out)`` with ``n_ensemble=k > 1``.
+    ensemble_params_ : list of list of ndarray
+        Only with ``n_ensemble > 1`` and ``ensemble="batch"``: the factorised
+        parameters of each layer (hidden layers ``[W, r, s, b]`` of shapes
+        ``(fan_in, fan_out)``, ``(k, fan_in)``, ``(k, fan_out)``, ``(k, fan_out)``;
+        the output layer ``[W, b]`` as in ``coefs_``), from which ``coefs_`` and
+        ``intercepts_`` are computed and ``warm_start``/``partial_fit`` continue.
     loss_ : float
         Training loss of the last epoch (``"lbfgs"``: at the solution).
     loss_curve_ : list of float
@@ -264,6 +288,8 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         n_threads=None,
         lr_schedule=None,
         weight_decay=0.0,
+        n_ensemble=1,
+        ensemble="batch",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -297,6 +323,8 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         self.n_threads = n_threads
         self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
+        self.n_ensemble = n_ensemble
+        self.ensemble = ensemble
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -393,6 +421,38 @@ class DNNRegressor(RegressorMixin, BaseDNN):
         transform = self._transform({"out_activation_": self.out_activation_})
         out, _ = self._outputs(X, transform, self.n_outputs_)
         return out[:, 0] if self.n_outputs_ == 1 else out
+
+    def predict_members(self, X):
+        """Every ensemble member's predictions.
+
+        ``predict`` is their mean over members.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_ensemble, n_samples) or (n_ensemble, n_samples, n_outputs)
+            Member ``j``'s predictions in ``y[j]`` (one member without an ensemble).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_regression
+        >>> from skdnn import DNNRegressor
+        >>> X, y = make_regression(200, 4, noise=1.0, random_state=0)
+        >>> reg = DNNRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.1, n_ensemble=3,
+        ...                    ensemble="packed", random_state=0).fit(X, y / y.std())
+        >>> reg.predict_members(X[:5]).shape
+        (3, 5)
+        >>> bool(np.allclose(reg.predict_members(X).mean(axis=0), reg.predict(X)))
+        True
+        """
+        transform = self._transform({"out_activation_": self.out_activation_})
+        out, _ = self._outputs(X, transform, self.n_outputs_, members=True)
+        return out[..., 0] if self.n_outputs_ == 1 else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -107,7 +107,8 @@ class ValidationMonitor:
         """One forward pass: host predictions, host raw outputs (only for a scorer,
         which may ask for log-probabilities) and the validation loss."""
         backend, xp = net.backend, net.xp
-        keep_raw = callable(self.scorer)
+        # An ensemble's raw outputs are its members'; a scorer gets their mean's.
+        keep_raw = callable(self.scorer) and net.n_members == 1
         parts, raws, total, weight = [], [], None, 0.0
         for rows in chunks(len(self.val_idx), CHUNK):
             idx = self.val_idx[rows]
@@ -116,10 +117,8 @@ class ValidationMonitor:
                 raws.append(np.array(backend.to_numpy(raw), copy=True))
             # value_and_gradient overwrites its input, and the softmax link its own.
             sw = None if self.swd is None else self.swd[rows]
-            value, _ = net.loss.value_and_gradient(
-                copy_array(raw, xp), self.Y[rows, ...], sw, net.out_activation, xp
-            )
-            parts.append(backend.to_numpy(self.transform(raw, xp)))
+            value = net.loss_value(copy_array(raw, xp), self.Y[rows, ...], sw)
+            parts.append(backend.to_numpy(net.combine(raw, self.transform)))
             w = float(rows.stop - rows.start) if self.sw is None else float(np.sum(self.sw[rows]))
             if w > 0:  # a chunk of zero weight has no mean (0 / 0)
                 total = value * w if total is None else total + value * w

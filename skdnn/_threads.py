@@ -363,7 +363,10 @@ def pacer(
     if not isinstance(backend, NumpyBackend) or not LIBRARIES.libs():
         return UNTOUCHED
     ceiling = LIBRARIES.ceiling()
-    widths = (coefs[0].shape[0], *(W.shape[1] for W in coefs))
+    # An ensemble's weights carry a leading member axis: its products have k times the rows.
+    members = coefs[0].shape[0] if coefs[0].ndim == 3 else 1
+    widths = (coefs[0].shape[-2], *(W.shape[-1] for W in coefs))
+    rows *= members
     key = (task, widths, rows, str(coefs[0].dtype), ceiling)
     if n_threads is not None:
         return Pacer(key, ceiling, resolve(n_threads, ceiling))

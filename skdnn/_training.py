@@ -29,7 +29,7 @@ from ._events import Announcer, EpochBegin, EpochEnd, FitBegin, FitEnd
 from ._lbfgs import full_batch_fit
 from ._network import Network
 from ._threads import UNTOUCHED
-from ._utils import all_finite, copy_array, warn
+from ._utils import all_finite, warn
 
 
 class History:
@@ -37,8 +37,8 @@ class History:
 
     ``validation_scores`` and ``validation_losses`` (the loss of the held-out rows,
     without the L2 penalty) are None without early stopping, and always equally long
-    with it; ``best_params`` holds copies
-    of the parameters of the best validation epoch (the network's own when the best
+    with it; ``best_params`` holds copies of the network's ``params``
+    at the best validation epoch (the network's own when the best
     score was reached in an earlier call, which ended with those weights restored).
     """
 
@@ -48,7 +48,7 @@ class History:
         self.validation_losses: list[float] | None = [] if early_stopping else None
         self.best_loss = np.inf
         self.best_score = -np.inf
-        self.best_params: tuple[list, list] | None = None
+        self.best_params: list | None = None
         self.no_improvement = 0
         self.t = 0
 
@@ -176,7 +176,7 @@ class Trainer:
                 end = FitEnd(self.n_iter, self.state.history.loss_curve[-1], "interrupted")
         best = self.state.history.best_params
         if self.score is not None and best is not None:
-            self.state.net.coefs, self.state.net.intercepts = best
+            self.state.net.load_params(best)
         self.announcer.fit_end(end)
         return end
 
@@ -243,12 +243,8 @@ class Trainer:
         state.history.loss_curve.append(total)
         return total
 
-    def _copy_params(self) -> tuple[list, list]:
-        net = self.state.net
-        return (
-            [copy_array(W, net.xp) for W in net.coefs],
-            [copy_array(b, net.xp) for b in net.intercepts],
-        )
+    def _copy_params(self) -> list:
+        return self.state.net.copy_params()
 
     def _weights(self) -> tuple[list, list]:
         """The current parameters as host NumPy copies (for listeners)."""

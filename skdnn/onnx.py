@@ -158,9 +158,10 @@ _ACTIVATIONS = {
     Softplus: lambda g, z, act: _softplus(g, z),
 }
 
-#: Output link -> ``(graph, raw) -> predictions`` (see skdnn._links).
+#: Output link -> ``(graph, raw) -> predictions`` (see skdnn._links); the last axis
+#: holds the outputs (an ensemble's raw outputs have a leading member axis).
 _LINKS = {
-    "softmax": lambda g, raw: g.op("Softmax", raw, axis=1),
+    "softmax": lambda g, raw: g.op("Softmax", raw, axis=-1),
     "logistic": lambda g, raw: g.op("Sigmoid", raw),
     "identity": lambda g, raw: raw,
     "exp": lambda g, raw: g.op("Exp", raw),
@@ -202,15 +203,31 @@ def _layer_activations(model: Any) -> list:
 
 
 def _forward(g: _Graph, model: Any, x: str) -> str:
-    """The raw outputs: ``X @ W + b`` for every layer, the hidden activations between."""
+    """The raw outputs: ``X @ W + b`` for every layer, the hidden activations between;
+    ``(k, N, n_outputs)`` for an ensemble of ``k`` members."""
     activations = _layer_activations(model)
     h = x
     for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
+        # An ensemble's (k, fan_in, fan_out): MatMul broadcasts X to every member.
         h = g.op("MatMul", h, g.const(W, "coefficient"))
-        h = g.op("Add", h, g.const(np.reshape(b, (1, -1)), "intercepts"))
+        h = g.op("Add", h, g.const(np.reshape(b, (*b.shape[:-1], 1, -1)), "intercepts"))
         if i < len(activations):
             h = _ACTIVATIONS[type(activations[i])](g, h, activations[i])
     return h
+
+
+def _member_mean(g: _Graph, model: Any, out: str) -> str:
+    """The mean over an ensemble's members (its leading axis); ``out`` itself otherwise.
+    ``ReduceMean`` takes its axes as an input from opset 18, as an attribute before."""
+    if model.coefs_[0].ndim == 2:
+        return out
+    from onnx import TensorProto
+
+    if g.container.target_opset >= 18:
+        axes = g.scope.get_unique_variable_name("axes")
+        g.container.add_initializer(axes, TensorProto.INT64, [1], [0])
+        return g.op("ReduceMean", out, axes, keepdims=0)
+    return g.op("ReduceMean", out, axes=[0], keepdims=0)
 
 
 def _input(g: _Graph, operator: Any) -> str:
@@ -283,7 +300,7 @@ def _probabilities(g: _Graph, model: Any, raw: str) -> str:
     if len(model.classes_) == 2:
         # [sigmoid(-z), sigmoid(z)], never 1 - sigmoid(z): exact where tiny.
         negative = g.op("Sigmoid", g.op("Neg", raw))
-        return g.op("Concat", negative, g.op("Sigmoid", raw), axis=1)
+        return g.op("Concat", negative, g.op("Sigmoid", raw), axis=-1)
     from onnx.helper import make_tensor
 
     one = make_tensor("value", g.proto, [1], [1.0])
@@ -298,7 +315,8 @@ def _convert_classifier(scope: Any, operator: Any, container: Any) -> None:
     model = operator.raw_operator
     dtype, _ = _float_type(operator)
     g = _Graph(scope, container, dtype)
-    P = _probabilities(g, model, _forward(g, model, _input(g, operator)))
+    raw = _forward(g, model, _input(g, operator))
+    P = _member_mean(g, model, _probabilities(g, model, raw))
     g.op("Identity", P, output=operator.outputs[1].full_name)
     label = operator.outputs[0].full_name
     if model._multilabel:  # each label whose probability exceeds 0.5
@@ -333,7 +351,8 @@ def _convert_regressor(scope: Any, operator: Any, container: Any) -> None:
     model = operator.raw_operator
     dtype, _ = _float_type(operator)
     g = _Graph(scope, container, dtype)
-    y = _LINKS[model.out_activation_](g, _forward(g, model, _input(g, operator)))
+    raw = _forward(g, model, _input(g, operator))
+    y = _member_mean(g, model, _LINKS[model.out_activation_](g, raw))
     g.op("Identity", y, output=operator.outputs[0].full_name)
 
 

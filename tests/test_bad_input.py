@@ -288,6 +288,9 @@ BAD_PARAMS = [
     ("weight_decay", "much", TypeError),
     ("label_smoothing", 1.0, ValueError),
     ("label_smoothing", -0.1, ValueError),
+    ("n_ensemble", 0, ValueError),
+    ("n_ensemble", 2.5, TypeError),
+    ("ensemble", "bagging", ValueError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.

@@ -48,6 +48,10 @@ def _expected_failures(estimator):
         DNNRegressor(activation=("gelu",), max_iter=100),
         DNNRegressor(activation=("gelu",), dropout=(0.1,), max_iter=100),
         DNNRegressor(validation_scoring="neg_mean_absolute_error", max_iter=100),
+        DNNClassifier(n_ensemble=3, max_iter=100),
+        DNNClassifier(n_ensemble=3, ensemble="packed", dropout=0.1, max_iter=100),
+        DNNRegressor(n_ensemble=3, max_iter=100),
+        DNNRegressor(n_ensemble=2, ensemble="packed", solver="lbfgs", max_iter=100),
     ],
     expected_failed_checks=_expected_failures,
 )

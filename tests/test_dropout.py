@@ -190,7 +190,7 @@ def test_gradients_with_dropout_match_finite_differences(activation, rates):
     Yn = np.eye(3)[rng.randint(0, 3, n)]
     uniforms = [rng.uniform(size=(n, w)) for w in sizes[1:-1]]
     acts = activation if isinstance(activation, tuple) else (activation,) * 2
-    net = Network(
+    net = Network.dense(
         [rng.normal(0, 0.8, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])],
         [rng.normal(0, 0.3, b) for b in sizes[1:]],
         [activations.registry.resolve(a) for a in acts],
@@ -220,5 +220,6 @@ def test_gradients_with_dropout_match_finite_differences(activation, rates):
         assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * np.abs(numeric).max())
     # The mask does drop units: the loss differs from the network without dropout.
     with_mask = loss_at()
-    net.dropout = None
+    for layer in net.layers:
+        layer.dropout = None
     assert loss_at() != pytest.approx(with_mask)

@@ -47,7 +47,7 @@ def _network(loss, activation, kind, rng, alpha):
     sizes = [5, 7, 6, n_out]
     coefs = [rng.normal(0, 0.8, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
     intercepts = [rng.normal(0, 0.3, b) for b in sizes[1:]]
-    return Network(
+    return Network.dense(
         coefs,
         intercepts,
         activations.registry.resolve(activation),
@@ -148,7 +148,7 @@ def test_flat_parameter_buffers_train_like_separate_arrays(name):
     runs = []
     for flat in (False, True):
         base = _network("cross_entropy", "tanh", "multiclass", np.random.RandomState(7), 0.5)
-        net = Network(
+        net = Network.dense(
             base.coefs,
             base.intercepts,
             base.activations,

@@ -110,6 +110,20 @@ def test_float64_model_gives_a_float64_graph(kind, activation):
     assert check_outputs(model, X, onx, atol=1e-12) < 1e-12
 
 
+@pytest.mark.parametrize("ensemble", ["batch", "packed"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_ensembles_export(kind, ensemble):
+    """An ensemble's graph: MatMul on each member's (k, fan_in, fan_out) weights, the
+    link per member, ReduceMean over members; float32 within 1e-5, float64 1e-12."""
+    for dtype, atol in [(np.float32, 1e-5), (np.float64, 1e-12)]:
+        model, X = fitted(kind, "tanh", dtype=dtype, n_ensemble=3, ensemble=ensemble)
+        options = NO_ZIPMAP if isinstance(model, DNNClassifier) else None
+        onx = to_onnx(model, X[:1], options=options)
+        ops = {node.op_type for node in onx.graph.node}
+        assert {"MatMul", "ReduceMean"} <= ops
+        check_outputs(model, X, onx, atol=atol)
+
+
 def test_per_layer_activations_and_activation_objects():
     """A tuple of activations, one per layer, and built-in objects with parameters."""
     slope = activations.LeakyReLU(negative_slope=0.3)

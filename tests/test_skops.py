@@ -37,6 +37,8 @@ def _models():
     )
     yield "dropout", skdnn.DNNClassifier(dropout=0.2, activation="gelu", **small), (X, Y)
     yield "lbfgs", skdnn.DNNRegressor(solver="lbfgs", **small), (XR, YR)
+    yield "ensemble_batch", skdnn.DNNClassifier(n_ensemble=3, **small), (X, Y)
+    yield "ensemble_packed", skdnn.DNNRegressor(n_ensemble=2, ensemble="packed", **small), (XR, YR)
     yield "poisson", skdnn.DNNRegressor(loss="poisson", **small), (XR, np.abs(YR[:, 0]))
     yield (
         "training_tools",

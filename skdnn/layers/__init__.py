@@ -4,5 +4,7 @@ The network is a sequence of layers; see :class:`Layer` for the hooks each provi
 """
 
 from ._base import Layer
+from ._dense import Dense
+from ._ensemble import BatchDense, PackedDense
 
-__all__ = ["Layer"]
+__all__ = ["BatchDense", "Dense", "Layer", "PackedDense"]

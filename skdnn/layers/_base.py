@@ -24,10 +24,20 @@ class Layer:
     2. :meth:`build`: the initial parameters as host NumPy arrays, for ``n_in`` input
        features and ``n_members`` ensemble members; sets :attr:`n_out`.
     3. :meth:`bind`: the parameters and their gradient buffers as the backend's arrays
-       (views into the network's flat buffers), kept by the layer.
+       (views into the network's flat buffers), kept by the layer. The network binds
+       once without gradients (``grads=None``: prediction) and again with them before
+       the first training batch.
     4. :meth:`allocate`: per-batch buffers for batches of up to ``batch_size`` rows,
        once per fit (again only when a larger batch comes).
-    5. :meth:`forward` then :meth:`backward`, for every minibatch.
+    5. :meth:`forward` then :meth:`backward`, for every minibatch. :meth:`backward`
+       stores each gradient as ``self.grads[j] = backend.matmul(..., out=self.grads[j])``
+       (or writes into ``self.grads[j]`` in place): on a backend without ``out=`` the
+       list entry is replaced, and the network reads the list after the pass.
+
+    :meth:`export` says what the layer contributes to ``coefs_``/``intercepts_``
+    (nothing by default). The network adds ``alpha``'s L2 gradient to the penalized
+    parameters itself (after the layer's :meth:`backward`); a layer never sees
+    ``alpha``.
 
     Shapes: a layer outside an ensemble maps ``(n, n_in) -> (n, n_out)``; inside an
     ensemble of ``k`` members its input and output carry a leading member axis,
@@ -97,6 +107,25 @@ class Layer:
         backend : Backend
         """
         self.params, self.grads, self.backend = params, grads, backend
+
+    def export(self, params: list, xp: Any) -> tuple | None:
+        """The layer's entries of ``coefs_`` and ``intercepts_``, or None (default).
+
+        A dense layer exports ``(W, b)``; an ensemble layer each member's effective
+        weights. Layers that export nothing are left out of ``coefs_``.
+
+        Parameters
+        ----------
+        params : list of arrays
+            Parameters in :meth:`build`'s order (not necessarily the bound ones).
+        xp : module
+            Their namespace.
+
+        Returns
+        -------
+        (coef, intercept) or None
+        """
+        return None
 
     def allocate(self, batch_size: int) -> None:
         """Allocate per-batch buffers for up to ``batch_size`` rows (default: none).
