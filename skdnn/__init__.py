@@ -3,14 +3,15 @@
 The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`. Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
 :mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers`,
-:mod:`skdnn.schedules` and :mod:`skdnn.backends`. :mod:`skdnn.preprocessing` prepares a
-table's numeric columns for them.
+:mod:`skdnn.schedules`, :mod:`skdnn.backends` and :mod:`skdnn.layers` (the feature
+embeddings). :mod:`skdnn.preprocessing` prepares a table's numeric columns for them.
 """
 
 from . import (
     activations,
     backends,
     initializers,
+    layers,
     losses,
     optimizers,
     preprocessing,
@@ -37,6 +38,7 @@ __all__ = [
     "activations",
     "backends",
     "initializers",
+    "layers",
     "losses",
     "optimizers",
     "preprocessing",

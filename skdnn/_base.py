@@ -12,6 +12,7 @@ transform and the validation score (the early-stopping monitor is
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -25,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _lbfgs, _threads, backends, initializers, losses, optimizers
+from . import _embedding, _lbfgs, _threads, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, to_backend, validation_split
 from ._callbacks import CallbackSupport, SklearnCallbacks, open_fit_task
 from ._dropout import Dropout
@@ -47,6 +48,7 @@ from ._validation import (
     hidden_sizes,
     training_dtype,
 )
+from .layers import BatchDense, Dense, PackedDense
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class Plugins:
     activation: list  # one per hidden layer
     init: Any
     dropout: tuple  # one rate per hidden layer
+    embedding: Any = None  # a new feature-embedding layer, or None
 
 
 class BaseDNN(CallbackSupport, BaseEstimator):
@@ -152,6 +155,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             None,
         ],
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "feature_embedding": [None, str, HasMethods(["build", "forward", "backward"])],
         "validation_scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
         "n_threads": [
             Interval(Integral, None, -1, closed="right"),
@@ -290,6 +294,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             activation=hidden_activations(self.activation, n_hidden, self.hidden_layer_sizes),
             init=initializers.registry.resolve(self.init),
             dropout=rates,
+            embedding=_embedding.resolve(self.feature_embedding),
         )
 
     def _suits(self, name: str) -> bool:
@@ -302,6 +307,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def _training_data(self, X, y, sample_weight, backend, start: Start, classes, loss):
         """X, y and weights checked, and the targets encoded."""
         X, native = check_X(self, X, backend, reset=not start.fitted_weights)
+        _embedding.check_dense(self, X)
         if sp.issparse(X) and not backend.supports_sparse:
             raise ValueError(
                 f"backend={self.backend!r} does not accept sparse input; densify it with "
@@ -316,12 +322,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         sw = check_sample_weight(sample_weight, X, backend)
         y, Y, fitted, stratify, sw = self._targets(y, start, classes, dtype, sw, loss)
         check_weight_total(sw)
-        if start.fitted_weights and (
-            self.coefs_[0].shape[-2] != X.shape[1] or self.coefs_[-1].shape[-1] != Y.shape[1]
-        ):
+        n_in = self.n_features_in_ if start.fitted_weights else X.shape[1]
+        if start.fitted_weights and (n_in != X.shape[1] or self.coefs_[-1].shape[-1] != Y.shape[1]):
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted shapes: the model maps "
-                f"{self.coefs_[0].shape[-2]} features to {self.coefs_[-1].shape[-1]} outputs, "
+                f"{n_in} features to {self.coefs_[-1].shape[-1]} outputs, "
                 f"the data has {X.shape[1]} features and {Y.shape[1]} outputs. Set "
                 "warm_start=False to fit a new model."
             )
@@ -359,9 +364,12 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             else (check_random_state(self.random_state))
         )
         n_in, n_out = data.X.shape[1], data.Y.shape[1]
+        embedding = _embedding.for_fit(
+            self, plugins.embedding, start.fitted_weights, data, backend, rng
+        )
         k, kind = self._ensemble_layout()
         sizes = hidden_sizes(self.hidden_layer_sizes)
-        layers = build_layers(sizes, n_out, plugins.activation, k, kind)
+        layers = build_layers(sizes, n_out, plugins.activation, k, kind, embedding)
         if start.fitted_weights:
             host = fitted_params(self, dtype)
         else:
@@ -455,6 +463,12 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         self._optimizer_state = tree_map(to_numpy, state.opt_state)
         self._optimizer_kind = _kind(state.optimizer)
         self._random_state = state.rng
+        first = net.layers[0]  # the feature embedding, when there is one
+        self.embedding_ = (
+            None
+            if isinstance(first, (Dense, PackedDense, BatchDense))
+            else _embedding.committed(first, net.layer_params[0], to_numpy)
+        )
 
     # ------------------------------------------------------------ predict
 
@@ -467,6 +481,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         activation = hidden_activations(self.activation, len(self.coefs_) - 1)
         net = fitted_network(self, self._backend_plugin(), activation)
         X, native = check_X(self, X, net.backend, reset=False)
+        _embedding.check_dense(self, X)
         if sp.issparse(X) and not net.backend.supports_sparse:
             net = Network.dense(
                 self.coefs_,
@@ -500,7 +515,9 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         backend = self._backend_plugin()
-        tags.input_tags.sparse = bool(backend is not None and backend.supports_sparse)
+        tags.input_tags.sparse = bool(
+            backend is not None and backend.supports_sparse and self.feature_embedding is None
+        )
         return tags
 
     def __getstate__(self):
@@ -511,6 +528,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        # A model saved by an earlier version lacks the parameters added since: each
+        # takes its default, which trains and predicts as that version did.
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not inspect.Parameter.empty:
+                self.__dict__.setdefault(name, param.default)
         if "coefs_" in state:
             self._cache = WeightCache()
 

@@ -122,6 +122,20 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         at prediction nor in the early-stopping validation pass. The masks come from
         ``random_state``. 0 (the default) trains exactly as without it. Not with
         ``solver="lbfgs"``.
+    feature_embedding : None, {"periodic", "piecewise_linear"} or layer object, \
+            default=None
+        An embedding of every numerical feature before the first dense layer, which
+        then sees ``n_features * d_embedding`` inputs. None (the default) feeds the
+        raw features, exactly as without the parameter. ``"periodic"``
+        (:class:`~skdnn.layers.PeriodicEmbedding`): learned frequencies, their cosines
+        and sines, a linear map and a ReLU per feature; expects standardized features.
+        ``"piecewise_linear"`` (:class:`~skdnn.layers.PiecewiseLinearEmbedding`): bins
+        at the quantiles of the rows given to ``fit`` (weighted by ``sample_weight``;
+        no targets used), the piecewise-linear encoding, a linear map and a ReLU per
+        feature. A layer object (those classes with other settings, or any object
+        following :class:`~skdnn.layers.Layer`) is copied, never changed; its settings
+        are nested parameters (``feature_embedding__d_embedding``). Dense ``X`` only.
+        See the user guide's "Feature embeddings".
     validation_scoring : None, "loss", str or callable, default=None
         What early stopping follows on the held-out rows (with
         ``early_stopping=True``; ignored otherwise). None: the accuracy. ``"loss"``:
@@ -205,8 +219,16 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
     classes_ : ndarray of shape (n_classes,)
         Class labels (``arange(n_labels)`` for multilabel targets). A ``y`` with a
         single class is fitted too: that class is then always predicted.
+    embedding_ : Layer or None
+        The fitted feature embedding (a copy of the ``feature_embedding`` object, or a
+        new one for a name), its parameters in ``embedding_.params_`` as NumPy arrays
+        (for the built-ins, in the order their Notes give), its bins in
+        ``embedding_.bins_`` for ``"piecewise_linear"``; None without an embedding.
+        ``warm_start`` and ``partial_fit`` continue from it (the bins stay those of the
+        first fit).
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape ``(fan_in, fan_out)``; always NumPy.
+        With a feature embedding, ``coefs_[0]`` has ``n_features * d_embedding`` rows.
         With ``n_ensemble=k > 1``: ``(k, fan_in, fan_out)``, each member's effective
         weights (for ``ensemble="batch"``, ``r_j[:, None] * W * s_j``); predictions
         are computed from them.
@@ -321,6 +343,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         class_weight=None,
         dtype=None,
         dropout=0.0,
+        feature_embedding=None,
         validation_scoring=None,
         n_threads=None,
         lr_schedule=None,
@@ -358,6 +381,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.class_weight = class_weight
         self.dtype = dtype
         self.dropout = dropout
+        self.feature_embedding = feature_embedding
         self.validation_scoring = validation_scoring
         self.n_threads = n_threads
         self.lr_schedule = lr_schedule

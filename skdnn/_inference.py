@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from . import backends
+from . import _embedding, backends
 from ._batching import HostRows, chunks, take
 from ._network import Network
 from ._per_layer import hashable
@@ -50,14 +50,14 @@ def fitted_network(est: Any, backend: Any, activation: list) -> Network:
     predicting does not change the estimator's ``__dict__``.
     """
     link = est.out_activation_
+    embedding = getattr(est, "embedding_", None)
     if backend is None or not backend.is_available() or isinstance(backend, backends.NumpyBackend):
-        return Network.dense(
-            est.coefs_, est.intercepts_, activation, None, link, backends.NumpyBackend()
-        )
+        backend = backends.NumpyBackend()
+        return _with_embedding(est, est.coefs_, est.intercepts_, activation, link, backend)
     cache = est._cache
     # A per-layer activation given as a list is not hashable: its tuple is the key.
     key = (est.backend, hashable(est.activation), link)
-    sources = (*est.coefs_, *est.intercepts_)
+    sources = (*est.coefs_, *est.intercepts_, *([] if embedding is None else embedding.params_))
     if (
         cache.key != key
         or len(cache.sources) != len(sources)
@@ -65,9 +65,25 @@ def fitted_network(est: Any, backend: Any, activation: list) -> Network:
     ):
         coefs = [backend.asarray(W, W.dtype) for W in est.coefs_]
         intercepts = [backend.asarray(b, b.dtype) for b in est.intercepts_]
-        cache.net = Network.dense(coefs, intercepts, activation, None, link, backend)
+        cache.net = _with_embedding(est, coefs, intercepts, activation, link, backend)
         cache.key, cache.sources = key, sources
     return cache.net
+
+
+def _with_embedding(
+    est: Any, coefs: list, intercepts: list, activation: list, link: str, backend: Any
+) -> Network:
+    """Dense layers over ``coefs``/``intercepts``, after ``est.embedding_`` if any."""
+    net = Network.dense(coefs, intercepts, activation, None, link, backend)
+    if getattr(est, "embedding_", None) is None:
+        return net
+    layer, params = _embedding.for_inference(est)
+    params = [backend.asarray(p, p.dtype) for p in params]
+    k = net.n_members
+    return Network(
+        [layer, *net.layers], [params, *net.layer_params], None, link, backend,
+        n_members=k, l2_members=k,
+    )  # fmt: skip
 
 
 def forward_chunks(

@@ -187,7 +187,7 @@ class Network:
     @property
     def dtype(self) -> Any:
         """The parameters' dtype."""
-        return self._params[0][0].dtype
+        return next(p for p in self._params if p)[0].dtype
 
     @property
     def activations(self) -> list:

@@ -24,9 +24,15 @@ __all__ = ["build_layers", "fitted_params", "fresh_params", "training_network"]
 
 
 def build_layers(
-    sizes: list, n_outputs: int, activations: list, k: int = 1, kind: str = "batch"
+    sizes: list,
+    n_outputs: int,
+    activations: list,
+    k: int = 1,
+    kind: str = "batch",
+    embedding: Any = None,
 ) -> list:
-    """The layers of a network: one per hidden size, then the output layer.
+    """The layers of a network: the feature embedding if any (shared by every
+    member), one per hidden size, then the output layer.
 
     Parameters
     ----------
@@ -38,20 +44,23 @@ def build_layers(
     k : int, default=1
         Ensemble members.
     kind : {"batch", "packed"}, default="batch"
+    embedding : Layer or None, default=None
+        The feature embedding, first.
 
     Returns
     -------
     list of Layer
     """
+    first = [] if embedding is None else [embedding]
     hidden = list(enumerate(zip(sizes, activations)))
     if k == 1:
         layers: list = [Dense(w, act, None, i) for i, (w, act) in hidden]
-        return [*layers, Dense(n_outputs)]
+        return [*first, *layers, Dense(n_outputs)]
     if kind == "packed":
         layers = [PackedDense(w, k, act, None, i) for i, (w, act) in hidden]
     else:
         layers = [BatchDense(w, k, act, None, i, random_signs=i == 0) for i, (w, act) in hidden]
-    return [*layers, PackedDense(n_outputs, k)]
+    return [*first, *layers, PackedDense(n_outputs, k)]
 
 
 def fresh_params(layers: list, n_in: int, rng: Any, dtype: Any, init: Any, k: int = 1) -> list:
@@ -91,15 +100,21 @@ def fitted_params(est: Any, dtype: Any) -> list:
     -------
     list of list of ndarray
         ``ensemble_params_`` when set (the factorised parameters of
-        ``ensemble="batch"``), else ``[coefs_[i], intercepts_[i]]`` per layer.
+        ``ensemble="batch"``, every layer's, the embedding's included), else
+        ``[coefs_[i], intercepts_[i]]`` per layer, after ``embedding_.params_`` when
+        the model has a feature embedding.
     """
     raw = getattr(est, "ensemble_params_", None)
     if raw is not None:
         return [[np.array(a, dtype=dtype) for a in p] for p in raw]
-    return [
+    params = [
         [np.array(W, dtype=dtype), np.array(b, dtype=dtype)]
         for W, b in zip(est.coefs_, est.intercepts_)
     ]
+    embedding = getattr(est, "embedding_", None)
+    if embedding is not None:
+        params.insert(0, [np.array(p, dtype=dtype) for p in embedding.params_])
+    return params
 
 
 def training_network(

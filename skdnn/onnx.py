@@ -57,6 +57,8 @@ from .activations import (
     registry,
 )
 from .activations._more import _CLIP
+from .layers import PeriodicEmbedding, PiecewiseLinearEmbedding
+from .layers._bins import encoding_tables
 
 __all__ = [
     "CLASSIFIER_ALIAS",
@@ -158,6 +160,76 @@ _ACTIVATIONS = {
     Softplus: lambda g, z, act: _softplus(g, z),
 }
 
+# The feature embeddings (skdnn.layers), as their forward computes them: the input
+# (N, F) becomes (N, F, 1), each feature's expansion (N, F, w), then the per-feature
+# linear map as one batched MatMul over the feature axis, the bias, the ReLU, and the
+# flattening to (N, F * d), feature-major.
+
+
+def _ints(g: _Graph, values: list, seed: str = "axes") -> str:
+    """An int64 constant (axes, shapes)."""
+    from onnx import TensorProto
+
+    name = g.scope.get_unique_variable_name(seed)
+    g.container.add_initializer(name, TensorProto.INT64, [len(values)], list(values))
+    return name
+
+
+def _per_feature(g: _Graph, x: str) -> str:
+    """``(N, F) -> (N, F, 1)``."""
+    return g.op("Unsqueeze", x, _ints(g, [2]))
+
+
+def _feature_linear_relu(g: _Graph, layer: Any, E: str, W: Any, b: Any) -> str:
+    """``relu(E_j @ W_j + b_j)`` for every feature of ``E`` (N, F, w), flattened."""
+    if layer.lite:  # one (w, d) map broadcast over the batch and feature axes
+        Z = g.op("MatMul", E, g.const(W, "embedding_weight"))
+    else:  # (F, N, w) @ (F, w, d): one batched product over the feature axis
+        Et = g.op("Transpose", E, perm=[1, 0, 2])
+        Z = g.op("Transpose", g.op("MatMul", Et, g.const(W, "embedding_weight")), perm=[1, 0, 2])
+    Z = g.op("Add", Z, g.const(np.reshape(b, (1, -1, np.shape(b)[-1])), "embedding_bias"))
+    return g.op("Flatten", g.op("Relu", Z), axis=1)
+
+
+def _periodic(g: _Graph, layer: Any, params: list, x: str) -> str:
+    C, W, b = params
+    V = g.op("Mul", _per_feature(g, x), g.const(2 * np.pi * np.asarray(C)[None], "frequency"))
+    P = g.op("Concat", g.op("Cos", V), g.op("Sin", V), axis=2)
+    return _feature_linear_relu(g, layer, P, W, b)
+
+
+def _piecewise_linear(g: _Graph, layer: Any, params: list, x: str) -> str:
+    left, inv_width, lo, hi = (np.asarray(t)[None] for t in encoding_tables(layer.bins_, g.dtype))
+    R = g.op("Mul", g.op("Sub", _per_feature(g, x), g.const(left, "left")), g.const(inv_width))
+    E = g.op("Min", g.op("Max", R, g.const(lo, "low")), g.const(hi, "high"))
+    if layer.d_embedding is None:
+        return g.op("Flatten", E, axis=1)
+    return _feature_linear_relu(g, layer, E, *params)
+
+
+#: Embedding class -> ``(graph, layer, host params, x) -> embedding``.
+_EMBEDDINGS = {PeriodicEmbedding: _periodic, PiecewiseLinearEmbedding: _piecewise_linear}
+
+
+def _embedding(g: _Graph, layer: Any, params: list, x: str) -> str:
+    """The graph of a fitted feature embedding; refuses any other layer."""
+    _check_embedding(layer)
+    return _EMBEDDINGS[type(layer)](g, layer, params, x)
+
+
+def _check_embedding(layer: Any) -> None:
+    """Raise unless ``layer`` is a built-in feature embedding (one ONNX can express)."""
+    if type(layer) not in _EMBEDDINGS:
+        cls = type(getattr(layer, "__wrapped__", layer))
+        raise ValueError(
+            f"The feature embedding {layer!r} (a {cls.__module__}.{cls.__qualname__}) "
+            "cannot be exported to ONNX: the export covers "
+            f"{', '.join(c.__name__ for c in _EMBEDDINGS)}, and a user-defined layer is "
+            "Python code ONNX cannot express. Register a converter of your own with "
+            "skl2onnx.update_registered_converter."
+        )
+
+
 #: Output link -> ``(graph, raw) -> predictions`` (see skdnn._links); the last axis
 #: holds the outputs (an ensemble's raw outputs have a leading member axis).
 _LINKS = {
@@ -203,10 +275,12 @@ def _layer_activations(model: Any) -> list:
 
 
 def _forward(g: _Graph, model: Any, x: str) -> str:
-    """The raw outputs: ``X @ W + b`` for every layer, the hidden activations between;
-    ``(k, N, n_outputs)`` for an ensemble of ``k`` members."""
+    """The raw outputs: the feature embedding if any, then ``X @ W + b`` for every
+    layer, the hidden activations between; ``(k, N, n_outputs)`` for an ensemble of
+    ``k`` members (the embedding is shared by all)."""
     activations = _layer_activations(model)
-    h = x
+    embedding = getattr(model, "embedding_", None)
+    h = x if embedding is None else _embedding(g, embedding, embedding.params_, x)
     for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         # An ensemble's (k, fan_in, fan_out): MatMul broadcasts X to every member.
         h = g.op("MatMul", h, g.const(W, "coefficient"))
@@ -366,8 +440,8 @@ def check_exportable(model: Any) -> None:
     every hidden activation is a built-in one (:mod:`skdnn.activations`, per-layer lists
     and built-in objects such as ``LeakyReLU(negative_slope=0.1)`` included), and its
     output link is one of ``"softmax"``, ``"logistic"``, ``"identity"``, ``"exp"``.
-    The loss, initializer, optimizer and backend do not enter predictions and are not
-    checked.
+    A feature embedding must be a built-in one (:mod:`skdnn.layers`). The loss,
+    initializer, optimizer and backend do not enter predictions and are not checked.
 
     Parameters
     ----------
@@ -382,7 +456,8 @@ def check_exportable(model: Any) -> None:
         If ``model`` is not fitted.
     ValueError
         If a hidden activation is user-defined (the message names it and its layer),
-        or the output link is not a built-in one.
+        the feature embedding is not a built-in one, or the output link is not a
+        built-in one.
 
     Examples
     --------
@@ -410,6 +485,8 @@ a user-defined activation plugin ...
         )
     check_is_fitted(model)
     _layer_activations(model)
+    if getattr(model, "embedding_", None) is not None:
+        _check_embedding(model.embedding_)
     if model.out_activation_ not in _LINKS:
         raise ValueError(
             f"{type(model).__name__} cannot be exported to ONNX: its output link "

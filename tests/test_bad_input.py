@@ -17,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
+from skdnn.layers import PeriodicEmbedding
 from tests._helpers import DNNClassifier, FakeGPUBackend
 
 RNG = np.random.RandomState(0)
@@ -291,6 +292,7 @@ BAD_PARAMS = [
     ("n_ensemble", 0, ValueError),
     ("n_ensemble", 2.5, TypeError),
     ("ensemble", "bagging", ValueError),
+    ("feature_embedding", 5, TypeError),
 ]
 
 # Values that pass the declarative constraints but are checked when resolved.
@@ -314,6 +316,10 @@ BAD_RESOLVED_PARAMS = [
     ("backend", "jax", ValueError, "Unknown backend 'jax'. Valid names are: .*'numpy'"),
     ("lr_schedule", "linear", ValueError,
      "Unknown lr_schedule 'linear'. Valid names are: 'cosine', 'coslog4', 'warmup_cosine'"),
+    ("feature_embedding", "fourier", ValueError,
+     "Unknown feature_embedding 'fourier'. Valid names are: 'periodic', 'piecewise_linear'"),
+    ("feature_embedding", PeriodicEmbedding(n_frequencies=0), ValueError,
+     "n_frequencies must be an integer >= 1, got 0"),
 ]
 
 

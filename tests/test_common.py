@@ -12,6 +12,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skdnn.layers import PeriodicEmbedding
 from skdnn.preprocessing import RobustScaleSmoothClip
 from tests._helpers import BACKEND, DNNClassifier, DNNRegressor
 
@@ -48,6 +49,17 @@ def _expected_failures(estimator):
         DNNRegressor(activation=("gelu",), max_iter=100),
         DNNRegressor(activation=("gelu",), dropout=(0.1,), max_iter=100),
         DNNRegressor(validation_scoring="neg_mean_absolute_error", max_iter=100),
+        DNNClassifier(feature_embedding="periodic", max_iter=100),
+        DNNClassifier(feature_embedding="piecewise_linear", max_iter=100),
+        DNNRegressor(feature_embedding="piecewise_linear", max_iter=100),
+        # Small, so that scipy's L-BFGS-B (whose step costs grow with the parameters)
+        # runs the checks in seconds.
+        DNNRegressor(
+            hidden_layer_sizes=(16,),
+            feature_embedding=PeriodicEmbedding(d_embedding=4),
+            solver="lbfgs",
+            max_iter=100,
+        ),
         DNNClassifier(n_ensemble=3, max_iter=100),
         DNNClassifier(n_ensemble=3, ensemble="packed", dropout=0.1, max_iter=100),
         DNNRegressor(n_ensemble=3, max_iter=100),

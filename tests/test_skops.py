@@ -6,7 +6,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 import skdnn
-from skdnn import activations, initializers, losses, optimizers, schedules
+from skdnn import activations, initializers, layers, losses, optimizers, schedules
 from tests._helpers import BACKEND
 
 sio = pytest.importorskip("skops.io", reason="the skops extra is not installed")
@@ -19,7 +19,7 @@ SKDNN_PUBLIC = {
     "skdnn.DNNRegressor",
     *(
         f"{m.__name__}.{name}"
-        for m in (activations, initializers, losses, optimizers, schedules)
+        for m in (activations, initializers, layers, losses, optimizers, schedules)
         for name in m.__all__
     ),
 }
@@ -40,6 +40,12 @@ def _models():
     yield "ensemble_batch", skdnn.DNNClassifier(n_ensemble=3, **small), (X, Y)
     yield "ensemble_packed", skdnn.DNNRegressor(n_ensemble=2, ensemble="packed", **small), (XR, YR)
     yield "poisson", skdnn.DNNRegressor(loss="poisson", **small), (XR, np.abs(YR[:, 0]))
+    yield "periodic", skdnn.DNNClassifier(feature_embedding="periodic", **small), (X, Y)
+    yield (
+        "piecewise_linear",
+        skdnn.DNNRegressor(feature_embedding=layers.PiecewiseLinearEmbedding(n_bins=8), **small),
+        (XR, YR),
+    )
     yield (
         "training_tools",
         skdnn.DNNClassifier(

@@ -62,7 +62,9 @@ class Layer:
     penalized: tuple = ()
     member_axis: ClassVar[bool] = False
 
-    def fit(self, X: np.ndarray, rng: np.random.RandomState) -> None:
+    def fit(
+        self, X: np.ndarray, rng: np.random.RandomState, sample_weight: Any = None
+    ) -> None:
         """Learn data-dependent settings from the training rows (default: nothing).
 
         Parameters
@@ -71,6 +73,8 @@ class Layer:
             The training rows on the host, in the training dtype.
         rng : RandomState
             The fit's random stream.
+        sample_weight : ndarray of shape (n_samples,) or None, default=None
+            The rows' weights on the host (None: all 1).
         """
 
     def build(

@@ -230,9 +230,9 @@ def _check_device(objs, what):
 
 _UFUNC_KW = ("out", "dtype", "casting")
 _UFUNCS = (
-    "abs", "add", "divide", "equal", "exp", "expm1", "greater", "greater_equal", "isfinite",
+    "abs", "add", "cos", "divide", "equal", "exp", "expm1", "greater", "greater_equal", "isfinite",
     "isnan", "less", "less_equal", "log", "log1p", "logaddexp", "maximum", "minimum",
-    "multiply", "negative", "not_equal", "power", "sqrt", "square", "subtract", "tanh",
+    "multiply", "negative", "not_equal", "power", "sin", "sqrt", "square", "subtract", "tanh",
     "true_divide",
 )  # fmt: skip
 
@@ -256,6 +256,7 @@ FUNCTIONS = {
     "min": ("axis", "out", "keepdims"),
     "ones": ("shape", "dtype", "order"),
     "ones_like": ("dtype", "order", "subok", "shape"),
+    "permute_dims": ("axes",),
     "reshape": ("newshape", "order", "copy"),
     "sum": ("axis", "dtype", "out", "keepdims"),
     "take": ("indices", "axis", "out"),
