@@ -4,7 +4,9 @@ Build with ``sphinx-build -W -b html docs docs/_build/html``; the gallery in
 ``examples/`` is executed unless ``-D plot_gallery=0`` is given.
 """
 
+import importlib.util
 import os
+import shutil
 import socket
 import sys
 from importlib.metadata import version as _version
@@ -71,6 +73,47 @@ html_theme_options = {
     "show_prev_next": False,
 }
 html_static_path = []
+
+# -- Math --------------------------------------------------------------------------------
+# The math renderer ships with the build, so formulas show when the pages are read
+# without internet: MathJax 3 from the sphinx-mathjax-offline package (the docs extra),
+# used as a source of files only. Its SVG output carries its own glyphs (no web fonts to
+# load, which browsers may refuse for pages opened from disk); the TeX extensions that
+# MathJax loads on demand come along. Without the package, Sphinx's default applies:
+# MathJax from a CDN.
+
+_MATHJAX_FILES = ("tex-svg.js", "input/tex/extensions")
+
+
+def _mathjax_folder() -> Path | None:
+    """The MathJax files of sphinx-mathjax-offline, or None when it is not installed."""
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "static" / "mathjax"
+    return folder if all((folder / name).exists() for name in _MATHJAX_FILES) else None
+
+
+_MATHJAX = _mathjax_folder()
+if _MATHJAX is not None:
+    mathjax_path = "mathjax/" + _MATHJAX_FILES[0]  # relative: served from _static/
+else:
+    print("skdnn docs: sphinx-mathjax-offline is not installed; the pages load MathJax from a CDN")
+
+
+def _copy_mathjax(app, exc):
+    """Copy the MathJax files into ``_static/mathjax`` of an HTML build."""
+    if exc is not None or _MATHJAX is None or app.builder.format != "html":
+        return
+    target = Path(app.outdir, "_static", "mathjax")
+    for name in _MATHJAX_FILES:
+        source, dest = _MATHJAX / name, target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, dest, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, dest)
+
 
 # -- intersphinx ---------------------------------------------------------------------------
 # Links into scikit-learn's and NumPy's documentation. The inventories come from the
@@ -146,5 +189,6 @@ def _skip_metadata_requests(app, what, name, obj, skip, options):
 
 
 def setup(app):
-    """Connect the autodoc hooks."""
+    """Connect the autodoc hook and the copy of the math renderer."""
     app.connect("autodoc-skip-member", _skip_metadata_requests)
+    app.connect("build-finished", _copy_mathjax)

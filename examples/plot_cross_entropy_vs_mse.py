@@ -28,6 +28,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier, losses
 from skdnn.initializers import Gaussian
+from skdnn.plot import save_figures
 
 # %%
 # The gradient against the wrong-class probability
@@ -79,7 +80,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 classes = np.unique(y)
-n_epochs = 60
+n_epochs = 30
 
 runs = {
     "cross-entropy, wide start": dict(loss="cross_entropy", init=Gaussian(std=1.0)),
@@ -151,4 +152,4 @@ ax_wrong.set_ylabel("share of training rows")
 ax_wrong.set_ylim(0, 1)
 ax_wrong.set_title("confidently wrong rows (p > 0.99, wrong class)")
 fig.tight_layout()
-plt.show()
+save_figures("plot_cross_entropy_vs_mse")

@@ -22,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier, activations, losses
+from skdnn.plot import save_figures
 
 
 class LeakyReLU:
@@ -150,4 +151,4 @@ ax.set_ylim(0.9, 1.0)
 ax.set_ylabel("3-fold accuracy (dots: folds)")
 ax.set_title("LeakyReLU + FocalLoss on breast cancer")
 fig.tight_layout()
-plt.show()
+save_figures("plot_custom_plugins")

@@ -29,7 +29,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier
-from skdnn.plot import plot_training_curves
+from skdnn.plot import plot_training_curves, save_figures
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -102,4 +102,4 @@ fig.legend(
     ncol=2,
 )
 fig.tight_layout(rect=(0, 0, 1, 0.96))
-plt.show()
+save_figures("plot_dropout_activations")

@@ -29,9 +29,10 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from skdnn import DNNClassifier
+from skdnn.plot import save_figures
 
-n_rows, n_features, n_classes, batch_size = 2000, 64, 10, 200
-widths = [32, 64, 128, 256, 512, 1024]
+n_rows, n_features, n_classes, batch_size = 1000, 64, 10, 200
+widths = [32, 64, 128, 256, 512]
 rng = np.random.default_rng(0)
 X = rng.standard_normal((n_rows, n_features), dtype=np.float32)
 y = np.argmax(X @ rng.standard_normal((n_features, n_classes)), axis=1)
@@ -159,4 +160,4 @@ fig.text(
     fontsize="small",
 )
 fig.tight_layout(rect=(0, 0.04, 1, 1))
-plt.show()
+save_figures("plot_hardware")

@@ -27,7 +27,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier
-from skdnn.plot import plot_training_curves
+from skdnn.plot import plot_training_curves, save_figures
 
 X, y = make_moons(n_samples=400, noise=0.25, random_state=0)
 X = StandardScaler().fit_transform(X)
@@ -103,4 +103,4 @@ axes[2].axvline(
 axes[2].set_yscale("log")
 axes[2].legend(fontsize="small")
 fig.tight_layout()
-plt.show()
+save_figures("plot_lbfgs")

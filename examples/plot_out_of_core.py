@@ -10,8 +10,8 @@ With ``shuffle=False`` (or the same ``random_state``) both walks give the same m
 """
 
 # %%
-# The data, written to disk one chunk at a time: 40,000 rows of 20 features, of
-# which only one chunk of 4,000 rows is ever in memory. The label depends on the first
+# The data, written to disk one chunk at a time: 20,000 rows of 20 features, of
+# which only one chunk of 2,000 rows is ever in memory. The label depends on the first
 # three features, not linearly.
 import tempfile
 from pathlib import Path
@@ -20,8 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skdnn import DNNClassifier
+from skdnn.plot import save_figures
 
-N_ROWS, N_FEATURES, CHUNK, EPOCHS = 40_000, 20, 4_000, 5
+N_ROWS, N_FEATURES, CHUNK, EPOCHS = 20_000, 20, 2_000, 3
 folder = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
 X_path, y_path = Path(folder.name) / "X.npy", Path(folder.name) / "y.npy"
 X_disk = np.lib.format.open_memmap(X_path, "w+", np.float32, (N_ROWS, N_FEATURES))
@@ -103,4 +104,4 @@ ax.set_title(f"DNNClassifier.partial_fit over {n_chunks} chunks, {EPOCHS} passes
 ax.legend()
 fig.tight_layout()
 folder.cleanup()
-plt.show()
+save_figures("plot_out_of_core")

@@ -23,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNRegressor
+from skdnn.plot import save_figures
 
 X, y = load_diabetes(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
@@ -123,4 +124,4 @@ ax_rate.set_ylabel("predicted rate")
 ax_rate.legend(fontsize=8)
 ax_rate.set_title('counts, loss="poisson": always positive')
 fig.tight_layout()
-plt.show()
+save_figures("plot_regression")

@@ -23,7 +23,7 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier
-from skdnn.plot import plot_training_curves
+from skdnn.plot import plot_training_curves, save_figures
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
@@ -73,4 +73,4 @@ for col, (clf, curve, higher, what) in enumerate(
     bottom.text(1, clf.n_iter_no_change + 0.5, "n_iter_no_change", color="tab:red")
     print(f"{what}: counter at the last epoch {counts[-1]} > {clf.n_iter_no_change}")
 fig.tight_layout()
-plt.show()
+save_figures("plot_stopping")

@@ -27,6 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier, schedules
+from skdnn.plot import save_figures
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)  # max_iter is the budget
 
@@ -87,4 +88,4 @@ ax.set_xlabel("epoch")
 ax.set_ylabel("training loss")
 ax.legend(fontsize=8)
 fig.tight_layout()
-plt.show()
+save_figures("plot_training_tools")

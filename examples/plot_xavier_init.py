@@ -27,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import DNNClassifier, initializers
+from skdnn.plot import save_figures
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
@@ -96,21 +97,21 @@ for name, init in inits.items():
 # Training with each
 # ------------------
 # The same network trained by :class:`skdnn.DNNClassifier` (Adam, its defaults) for
-# 100 epochs from each initializer and the same seed. ``loss_curve_`` is the training
+# 40 epochs from each initializer and the same seed. ``loss_curve_`` is the training
 # loss per epoch.
 models = {}
-warnings.simplefilter("ignore", ConvergenceWarning)  # 100 epochs on purpose
+warnings.simplefilter("ignore", ConvergenceWarning)  # 40 epochs on purpose
 for name, init in inits.items():
     models[name] = DNNClassifier(
         hidden_layer_sizes=(64,) * 9,
         activation="tanh",
         init=init,
-        max_iter=100,
-        n_iter_no_change=100,
+        max_iter=40,
+        n_iter_no_change=40,
         random_state=0,
     ).fit(X, y)
     print(
-        f"{name:20s} training loss after 100 epochs {models[name].loss_curve_[-1]:.4f}, "
+        f"{name:20s} training loss after 40 epochs {models[name].loss_curve_[-1]:.4f}, "
         f"training accuracy {models[name].score(X, y):.3f}"
     )
 
@@ -128,9 +129,9 @@ assert np.allclose(ours, xavier_model.predict_proba(X), atol=1e-8)
 # loss stays at ``log(10)``, a uniform guess, and the accuracy at chance. The wide
 # Gaussian (orange) saturates every layer (spread near 1, the most ``tanh`` can
 # give), its gradients grow toward the input, and it starts from twice the uniform
-# guess's loss, learns slowly and erratically (the loss climbs back near the end).
-# Xavier (blue) keeps both spreads within a factor of three across the depth and
-# trains at once.
+# guess's loss and learns slowly: after 40 epochs its loss is still some thirty times
+# Xavier's. Xavier (blue) keeps both spreads within a factor of three across the depth
+# and trains at once.
 fig, (ax_act, ax_grad, ax_loss) = plt.subplots(1, 3, figsize=(14, 4.2))
 hidden = np.arange(1, len(widths) - 1)
 layers = np.arange(1, len(widths))
@@ -156,4 +157,4 @@ ax_loss.legend(fontsize=8)
 for ax in (ax_act, ax_grad):
     ax.set_xticks(layers if ax is ax_grad else hidden)
 fig.tight_layout()
-plt.show()
+save_figures("plot_xavier_init")

@@ -12,6 +12,7 @@ transform and the validation score (the early-stopping monitor is
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -25,12 +26,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _embedding, _lbfgs, backends, initializers, losses, optimizers
+from . import _embedding, _lbfgs, _threads, backends, initializers, losses, optimizers
 from ._batching import TrainingRows, to_backend, validation_split
 from ._callbacks import CallbackSupport, SklearnCallbacks, open_fit_task
 from ._dropout import Dropout
 from ._events import Announcer, Listener, VerbosePrinter
-from ._inference import WeightCache, fitted_network, forward_chunks
+from ._inference import CHUNK, WeightCache, fitted_network, forward_chunks
 from ._network import Network
 from ._per_layer import dropout_rates, hidden_activations
 from ._scoring import ValidationMonitor, same_monitor
@@ -156,6 +157,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "feature_embedding": [None, str, HasMethods(["build", "forward", "backward"])],
         "validation_scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
+        "n_threads": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "lr_schedule": [None, str, HasMethods(["multiplier"])],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
@@ -214,11 +220,15 @@ class BaseDNN(CallbackSupport, BaseEstimator):
                 )
                 callbacks.begin()
                 listeners.append(callbacks)
+            threads = _threads.pacer(
+                self.n_threads, plugins.backend, state.net.coefs, batch_size, "fit"
+            )
             trainer = Trainer(
-                state, rows, self._settings(batch_size), monitor, Announcer(listeners)
+                state, rows, self._settings(batch_size), monitor, Announcer(listeners), threads
             )
             n_val = 0 if val_idx is None else len(val_idx)
-            end = trainer.run(1 if start.incremental else self.max_iter, start.name, n_val)
+            with threads:  # the BLAS thread count of this fit, restored after it
+                end = trainer.run(1 if start.incremental else self.max_iter, start.name, n_val)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -488,7 +498,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
             "check that X is preprocessed as the training data was",
             net.xp if native else np,
         )
-        out = forward_chunks(net, X, native, transform, width, members)
+        # A model saved before n_threads existed has no such attribute: the policy.
+        n_threads = getattr(self, "n_threads", None)
+        rows = min(X.shape[0], CHUNK)
+        with _threads.pacer(n_threads, net.backend, net.coefs, rows, "predict") as threads:
+            out = forward_chunks(net, X, native, transform, width, threads.units, members)
         return out, (net.backend if native else None)
 
     # ------------------------------------------------------------ sklearn glue
@@ -515,8 +529,11 @@ class BaseDNN(CallbackSupport, BaseEstimator):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        # A model saved before feature_embedding existed had none.
-        self.__dict__.setdefault("feature_embedding", None)
+        # A model saved by an earlier version lacks the parameters added since: each
+        # takes its default, which trains and predicts as that version did.
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not inspect.Parameter.empty:
+                self.__dict__.setdefault(name, param.default)
         if "coefs_" in state:
             self._cache = WeightCache()
 

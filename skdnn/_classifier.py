@@ -153,6 +153,18 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         with the held-out ``X`` and ``y``; a named scorer also gets the held-out
         sample weights. The stopping rule, ``best_validation_score_`` and the
         weights kept at the end all follow this score.
+    n_threads : int or None, default=None
+        BLAS threads of the matrix products (NumPy backend), as ``n_jobs`` is for
+        scikit-learn's parallel estimators. None: skdnn chooses per fit and per predict,
+        from the sizes of the products and, where they cannot decide, by timing the first
+        minibatches on one thread and on all (checked again now and then); see the user
+        guide's page on threads. An int: that many threads; ``-1``: all allowed, ``-2``:
+        all but one. Never more than a limit already in force (``threadpoolctl``'s
+        ``threadpool_limits``, or joblib's in ``GridSearchCV(n_jobs=k)`` workers), and
+        only inside skdnn's own calls. Other backends follow their own setting (torch:
+        ``torch.set_num_threads``). The thread count does not change the maths, but the
+        BLAS may sum in another order: for bitwise identical results across calls, fix it
+        (e.g. ``n_threads=1``).
     lr_schedule : None, str or schedule object, default=None
         A learning-rate schedule over the run, applied at every minibatch step of
         ``"sgd"`` and ``"adam"`` alike: the step's learning rate is the optimizer's
@@ -333,6 +345,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         dropout=0.0,
         feature_embedding=None,
         validation_scoring=None,
+        n_threads=None,
         lr_schedule=None,
         weight_decay=0.0,
         label_smoothing=0.0,
@@ -370,6 +383,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         self.dropout = dropout
         self.feature_embedding = feature_embedding
         self.validation_scoring = validation_scoring
+        self.n_threads = n_threads
         self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.label_smoothing = label_smoothing

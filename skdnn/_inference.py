@@ -9,7 +9,7 @@ outputs are arrays of the same kind. Device copies of the fitted weights are a c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -92,6 +92,7 @@ def forward_chunks(
     native: bool,
     transform: Callable[[Any, Any], Any],
     width: int,
+    pace: Callable[[Iterable], Iterable] = iter,
     members: bool = False,
 ) -> Any:
     """``transform(raw, xp)`` of the network's raw outputs for every row of ``X``.
@@ -106,6 +107,8 @@ def forward_chunks(
         Maps a chunk of raw outputs to what the caller returns (probabilities, ...).
     width : int
         Columns of the result (for empty ``X``).
+    pace : callable, default=iter
+        Wraps the loop over chunks (the thread policy's ``units``, which times them).
     members : bool, default=False
         Every ensemble member's result (a leading member axis) instead of their mean.
 
@@ -120,7 +123,7 @@ def forward_chunks(
     else:
         Xd = HostRows(X, backend, dtype)
     parts = []
-    for rows in chunks(X.shape[0], CHUNK):
+    for rows in pace(chunks(X.shape[0], CHUNK)):
         part = net.combine(net.forward(take(backend, Xd, rows, rows)), transform, not members)
         parts.append(part if native else backend.to_numpy(part))
     axis = 1 if members else 0

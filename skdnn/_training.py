@@ -28,6 +28,7 @@ from ._batching import TrainingRows
 from ._events import Announcer, EpochBegin, EpochEnd, FitBegin, FitEnd
 from ._lbfgs import full_batch_fit
 from ._network import Network
+from ._threads import UNTOUCHED
 from ._utils import all_finite, warn
 
 
@@ -134,6 +135,9 @@ class Trainer:
         (higher is better) and the loss of the held-out rows (early stopping; see
         :class:`skdnn._scoring.ValidationMonitor`), or None.
     announcer : Announcer
+    threads : Pacer, default=UNTOUCHED
+        The fit's thread policy (:mod:`skdnn._threads`): it times the minibatches and
+        may change the BLAS thread count between them.
     """
 
     def __init__(
@@ -143,9 +147,10 @@ class Trainer:
         settings: Settings,
         score: Callable[[Network], tuple[float, float]] | None,
         announcer: Announcer,
+        threads: Any = UNTOUCHED,
     ) -> None:
         self.state, self.rows, self.settings = state, rows, settings
-        self.score, self.announcer = score, announcer
+        self.score, self.announcer, self.threads = score, announcer, threads
         self.n_iter = 0
         self.result = None  # a full-batch optimizer's OptimizeResult
 
@@ -214,7 +219,8 @@ class Trainer:
         net, xp = state.net, state.net.xp
         order = rows.order(state.rng if self.settings.shuffle else None)
         losses_d, weight_total = None, 0.0
-        for Xb, Yb, swb, sw_sum in rows.batches(order, self.settings.batch_size):
+        batches = self.threads.units(rows.batches(order, self.settings.batch_size))
+        for Xb, Yb, swb, sw_sum in batches:
             loss = net.train_step(Xb, Yb, swb, sw_sum, state.optimizer, state.opt_state)
             # Accumulate on the device: one synchronisation per epoch, not per batch.
             losses_d = loss * sw_sum if losses_d is None else losses_d + loss * sw_sum

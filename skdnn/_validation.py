@@ -7,11 +7,13 @@ Nothing here trains; every function either returns checked data or raises a
 
 from __future__ import annotations
 
+import sys
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import is_regressor
 from sklearn.utils import column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -47,7 +49,7 @@ def check_X(estimator: Any, X: Any, backend: Any, *, reset: bool) -> tuple[Any, 
     """
     if backend.owns(X):
         return _check_device_X(estimator, X, backend, reset), True
-    _reject_text_columns(X, type(estimator).__name__)
+    _reject_text_columns(X, estimator)
     X = validate_data(estimator, X, reset=reset, accept_sparse=["csr", "csc"], dtype=_FLOATS)
     return X, False
 
@@ -67,21 +69,53 @@ def check_y(y: Any, X: Any, backend: Any, estimator_name: str, numeric: bool = F
     return y
 
 
-def _reject_text_columns(X: Any, estimator_name: str) -> None:
-    """A DataFrame with string or categorical columns: say which, and how to encode them."""
+# The most columns an error message names; the rest are counted.
+_MAX_NAMED_COLUMNS = 20
+
+
+def _column_list(columns: list[str]) -> str:
+    """``'a' (object), 'b' (category)``, at most ``_MAX_NAMED_COLUMNS`` of them."""
+    shown = ", ".join(columns[:_MAX_NAMED_COLUMNS])
+    more = len(columns) - _MAX_NAMED_COLUMNS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _tabular_hint(estimator: Any) -> str:
+    """A pointer to skdnn's tabular estimators, once the installed skdnn has them."""
+    # The package by name, not imported: the package imports this module.
+    package = sys.modules.get(__package__)
+    name = "TabularRegressor" if is_regressor(estimator) else "TabularClassifier"
+    if not hasattr(package, name):
+        return ""
+    return f" Or use skdnn.{name}, which takes such columns as they are."
+
+
+def _reject_text_columns(X: Any, estimator: Any) -> None:
+    """A DataFrame with string or categorical columns: say which (in column order, with
+    their dtypes) and how to encode them, and which columns also miss values."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items") or not hasattr(X, "columns"):
         return
-    bad = [(col, str(dt)) for col, dt in dtypes.items() if getattr(dt, "kind", "O") not in "biuf"]
-    if bad:
-        names = [col for col, _ in bad]
-        kinds = sorted({dt for _, dt in bad})
-        raise ValueError(
-            f"{estimator_name} needs numeric features, but X has non-numeric column(s) "
-            f"{names!r} (dtype {', '.join(kinds)}). Encode them first, e.g. "
-            "make_column_transformer((OneHotEncoder(), columns), remainder='passthrough') "
-            "in a Pipeline, or drop them."
-        )
+    bad = [(col, dt) for col, dt in dtypes.items() if getattr(dt, "kind", "O") not in "biuf"]
+    if not bad:
+        return
+    message = (
+        f"{type(estimator).__name__} needs numeric features, but X has {len(bad)} "
+        f"non-numeric column(s): {_column_list([f'{col!r} ({dt})' for col, dt in bad])}. "
+        "Encode them first, e.g. make_column_transformer((OneHotEncoder(), "
+        f"{[col for col, _ in bad][:_MAX_NAMED_COLUMNS]!r}), remainder='passthrough') in a "
+        "Pipeline, or drop them."
+    )
+    missing = X.isna().sum() if hasattr(X, "isna") else None
+    if missing is not None and hasattr(missing, "items"):
+        holes = [f"{col!r} ({int(n)} missing)" for col, n in missing.items() if n > 0]
+        if holes:
+            message += (
+                f" Column(s) with missing values: {_column_list(holes)}: fill them first "
+                "with SimpleImputer (strategy='most_frequent' for the text columns), in "
+                "the same Pipeline."
+            )
+    raise ValueError(message + _tabular_hint(estimator))
 
 
 def _check_device_X(estimator: Any, X: Any, backend: Any, reset: bool) -> Any:

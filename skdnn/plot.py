@@ -8,18 +8,26 @@ axes of its own). It marks where training ended and the epoch the stopping rule 
 best: the best validation score, whose weights the estimator keeps, or else the lowest
 training loss. :func:`plot_training_curves` is the one-call shorthand.
 
+:func:`save_figures` writes the open figures to PNG files and shows them where there is
+a display: what the examples in ``examples/`` end with.
+
 matplotlib is imported only when something is drawn; install it with
 ``pip install "skdnn[plot]"``.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["TrainingCurveDisplay", "plot_training_curves"]
+__all__ = ["TrainingCurveDisplay", "plot_training_curves", "save_figures"]
+
+# matplotlib's backends that draw to files only: no window to show a figure in.
+_FILE_BACKENDS = frozenset({"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"})
 
 
 def _pyplot(what: str) -> Any:
@@ -367,3 +375,71 @@ def plot_training_curves(estimator: Any, ax: Any = None, **kwargs: Any) -> Train
     ('loss', True)
     """
     return TrainingCurveDisplay.from_estimator(estimator, ax=ax, **kwargs)
+
+
+def save_figures(
+    name: str, figures: Any = None, *, folder: Any = None, show: bool | None = None
+) -> list[Path]:
+    """Save figures to PNG files, print their paths, and show them where there is a display.
+
+    The way to end a script that draws: run without a display (``MPLBACKEND=agg``, a
+    server, a CI job) it still leaves its pictures behind; with a display it also opens
+    them. One figure is saved as ``{name}.png``, several as ``{name}_1.png``,
+    ``{name}_2.png``... (existing files of those names are replaced). Inside a
+    sphinx-gallery build, which collects the figures itself, nothing is written and
+    nothing is printed.
+
+    Parameters
+    ----------
+    name : str
+        Stem of the file names, e.g. the script's name.
+    figures : matplotlib Figure or list of Figure, default=None
+        The figures to save; None: every open pyplot figure, in the order of their
+        numbers.
+    folder : str or path-like, default=None
+        Where to write the files; None: the working directory.
+    show : bool, default=None
+        Whether to call ``matplotlib.pyplot.show()`` after saving; None: when the
+        backend can show figures (not ``agg``, ``pdf``, ``svg``... which only write
+        files, and where ``show`` would only warn).
+
+    Returns
+    -------
+    paths : list of pathlib.Path
+        The files written (absolute paths); empty in a sphinx-gallery build.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from skdnn.plot import save_figures
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = save_figures("demo", fig, folder=folder)  # doctest: +ELLIPSIS
+    ...     print([path.name for path in paths], paths[0].is_file())
+    saved the figure to ...demo.png
+    ['demo.png'] True
+    >>> plt.close(fig)
+    """
+    plt = _pyplot("save_figures")
+    if figures is None:
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+    elif not isinstance(figures, (list, tuple)):
+        figures = [figures]
+    if show is None:
+        show = plt.get_backend().lower() not in _FILE_BACKENDS
+    folder = "." if folder is None else folder
+    paths = []
+    if "sphinx_gallery" not in sys.modules:
+        for i, figure in enumerate(figures, start=1):
+            suffix = f"_{i}" if len(figures) > 1 else ""
+            path = Path.cwd() / folder / f"{name}{suffix}.png"
+            figure.savefig(path)
+            print(f"saved the figure to {path}")
+            paths.append(path)
+    if show:
+        plt.show()
+    return paths

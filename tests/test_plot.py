@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier
 
 from skdnn import DNNClassifier, DNNRegressor
-from skdnn.plot import TrainingCurveDisplay, plot_training_curves
+from skdnn.plot import TrainingCurveDisplay, plot_training_curves, save_figures
 
 
 @pytest.fixture
@@ -194,3 +194,37 @@ def test_the_kept_epoch_follows_best_validation_score_after_a_restart():
     curves = dict(loss_curve=[0.9, 0.5, 0.4, 0.45], validation_scores=[0.9, 0.5, 0.6, 0.55])
     assert TrainingCurveDisplay(**curves, best_validation_score=0.6).best_epoch == 3
     assert TrainingCurveDisplay(**curves).best_epoch == 1
+
+
+def test_save_figures_writes_one_png_per_figure_and_prints_paths(
+    plt, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delitem(sys.modules, "sphinx_gallery", raising=False)
+    monkeypatch.chdir(tmp_path)
+    one = plt.figure()
+    one.gca().plot([0, 1], [1, 0])
+    two = plt.figure()
+    two.gca().plot([0, 1], [0, 1])
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(True))
+
+    paths = save_figures("demo")  # every open figure, in the working directory
+
+    assert paths == [tmp_path / "demo_1.png", tmp_path / "demo_2.png"]
+    assert capsys.readouterr().out.splitlines() == [f"saved the figure to {p}" for p in paths]
+    for path in paths:
+        assert path.read_bytes().startswith(b"\x89PNG")
+    assert shown == []  # Agg draws to files only: nothing to show, no warning
+    assert save_figures("single", two, folder=tmp_path / ".", show=True) == [
+        tmp_path / "single.png"
+    ]
+    assert shown == [True]
+
+
+def test_save_figures_writes_nothing_in_a_gallery_build(plt, tmp_path, monkeypatch, capsys):
+    # sphinx-gallery runs an example in its own folder and collects its figures itself.
+    monkeypatch.setitem(sys.modules, "sphinx_gallery", type(sys)("sphinx_gallery"))
+    monkeypatch.chdir(tmp_path)
+    plt.figure().gca().plot([0, 1])
+    assert save_figures("demo") == []
+    assert list(tmp_path.iterdir()) == [] and capsys.readouterr().out == ""

@@ -32,8 +32,8 @@ def test_every_mlpregressor_parameter_with_its_default():
     theirs = MLPRegressor().get_params()
     assert {k: ours[k] for k in theirs} == theirs
     assert set(ours) - set(theirs) == {
-        "init", "backend", "dtype", "dropout", "validation_scoring", "lr_schedule",
-        "weight_decay", "n_ensemble", "ensemble", "feature_embedding",
+        "init", "backend", "dtype", "dropout", "validation_scoring", "n_threads",
+        "lr_schedule", "weight_decay", "n_ensemble", "ensemble", "feature_embedding",
     }
 
 

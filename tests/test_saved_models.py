@@ -13,6 +13,14 @@ VERSIONS = ["0.1.0"]
 
 
 def _check(model, name, expected):
+    # Parameters added since the file was saved take their defaults: get_params, repr,
+    # clone and set_params work as on a new model.
+    fresh = type(model)()
+    params = model.get_params()
+    for added in ("n_threads", "lr_schedule", "weight_decay", "n_ensemble", "ensemble",
+                  "feature_embedding"):
+        assert params[added] == fresh.get_params()[added]
+    assert repr(model).startswith(type(model).__name__)
     if name == "classifier":
         np.testing.assert_allclose(model.predict_proba(expected["X"]), expected[name])
     else:
