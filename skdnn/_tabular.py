@@ -132,6 +132,11 @@ class _TabularBase(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
         "backend": [str, object],
+        "n_threads": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -147,6 +152,7 @@ class _TabularBase(BaseEstimator):
             "validation_fraction",
             "random_state",
             "backend",
+            "n_threads",
             "verbose",
         ):
             settings[name] = getattr(self, name)
@@ -265,6 +271,10 @@ _PARAMS_DOC = """
     backend : str or backend object, default="numpy"
         Where the network computes (``"numpy"``, ``"torch"``, ``"cupy"``,
         ``"array_api_strict"``; see :mod:`skdnn.backends`).
+    n_threads : int or None, default=None
+        BLAS threads of the network's fit and predict on the NumPy backend, as
+        ``DNNClassifier`` takes them: None lets skdnn choose, an int forces a count
+        (-1: all).
     verbose : bool, default=False
         Print the network's progress per epoch."""
 
@@ -348,6 +358,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         class_weight=None,
         random_state=None,
         backend="numpy",
+        n_threads=None,
         verbose=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -362,6 +373,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         self.class_weight = class_weight
         self.random_state = random_state
         self.backend = backend
+        self.n_threads = n_threads
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -494,6 +506,7 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         validation_fraction=RECIPE["common"]["validation_fraction"],
         random_state=None,
         backend="numpy",
+        n_threads=None,
         verbose=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -507,6 +520,7 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.backend = backend
+        self.n_threads = n_threads
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)

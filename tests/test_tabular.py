@@ -259,6 +259,9 @@ def test_sample_weight_and_class_weight_reach_the_network():
     weighted = TabularClassifier(**SMALL).fit(X, y, sample_weight=w)
     balanced = TabularClassifier(**{**SMALL, "class_weight": {0: 1.0, 1: 5.0}}).fit(X, y)
     assert balanced.network_.class_weight == {0: 1.0, 1: 5.0}
+    threads = TabularClassifier(**{**SMALL, "n_threads": 1}).fit(X, y)
+    assert threads.network_.n_threads == 1
+    assert_array_equal(threads.predict_proba(X), plain.predict_proba(X))
     assert not np.allclose(plain.predict_proba(X), weighted.predict_proba(X))
     # Weighting class 1 up raises its mean probability.
     for model in (weighted, balanced):
