@@ -27,6 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skdnn import TabularClassifier
+from skdnn.plot import save_figures
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -116,4 +117,4 @@ for i, k in enumerate(names):
 ax.set_xlim(min(scores.values()) - 0.05, max(scores.values()) + 0.05)
 ax.set_xlabel("test accuracy (fit time)")
 fig.tight_layout()
-plt.show()
+save_figures("plot_tabular")
