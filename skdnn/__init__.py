@@ -1,6 +1,9 @@
 """skdnn: fast deep neural network estimators for scikit-learn.
 
-The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`. Their parts are
+The estimators are :class:`DNNClassifier` and :class:`DNNRegressor`, and for raw tables
+(a DataFrame of numbers, strings, categories and missing values) :class:`TabularClassifier`
+and :class:`TabularRegressor`, which compose the tools of the most accurate tabular MLPs
+by default and handle the input (:class:`TabularInput`). Their parts are
 plugins chosen by name from the registries in :mod:`skdnn.losses`,
 :mod:`skdnn.initializers`, :mod:`skdnn.activations`, :mod:`skdnn.optimizers`,
 :mod:`skdnn.schedules`, :mod:`skdnn.backends` and :mod:`skdnn.layers` (the feature
@@ -19,11 +22,15 @@ from . import (
 )
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
+from ._tabular import TabularClassifier, TabularRegressor
+from ._tabular_input import TabularInput
 
 __version__ = "0.1.0"
 
 # Pickles, skops (its trusted types) and reprs name the public path, skdnn.DNNClassifier.
-DNNClassifier.__module__ = DNNRegressor.__module__ = __name__
+for _cls in (DNNClassifier, DNNRegressor, TabularClassifier, TabularRegressor, TabularInput):
+    _cls.__module__ = __name__
+del _cls
 # Doctest looks for a class's methods in the class's module, now this one: name them.
 __test__ = {
     f"{cls.__name__}.{name}": method
@@ -35,6 +42,9 @@ __test__ = {
 __all__ = [
     "DNNClassifier",
     "DNNRegressor",
+    "TabularClassifier",
+    "TabularInput",
+    "TabularRegressor",
     "activations",
     "backends",
     "initializers",

@@ -342,6 +342,7 @@ class BaseDNN(CallbackSupport, BaseEstimator):
     def _training_targets(self, data: TrainingData) -> np.ndarray:
         """The training rows' targets (smoothed by the classifier); the held-out keep Y."""
         return data.Y
+
     def _ensemble_layout(self) -> tuple:
         """``(k, kind)``: the members and their kind (``(1, None)``: a plain network)."""
         k = int(getattr(self, "n_ensemble", 1))

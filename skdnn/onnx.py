@@ -43,6 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._classifier import DNNClassifier
 from ._per_layer import hidden_activations
 from ._regressor import DNNRegressor
+from ._tabular import TabularClassifier, TabularRegressor
 from .activations import (
     GELU,
     SELU,
@@ -479,6 +480,15 @@ of hidden layer 1 (a ...Doubling) is not a built-in activation, and ONNX cannot 
 a user-defined activation plugin ...
     >>> check_exportable(DNNRegressor((3,), activation="gelu", solver="lbfgs").fit(X, X[:, 0]))
     """
+    if isinstance(model, (TabularClassifier, TabularRegressor)):
+        raise ValueError(
+            f"{type(model).__name__} cannot be exported to ONNX: its input handling "
+            "(input_, a TabularInput: pandas columns, string categories, missing "
+            "values, codes for learned category embeddings) is not an ONNX graph, and "
+            "its network's first layer (a TabularEmbedding) has no converter. Keep the "
+            "model in Python (joblib, skops), or export a DNNClassifier/DNNRegressor "
+            "fitted behind an ONNX-convertible preprocessing pipeline."
+        )
     if not isinstance(model, (DNNClassifier, DNNRegressor)):
         raise TypeError(
             f"check_exportable expects a DNNClassifier or DNNRegressor, got {type(model).__name__}."
@@ -526,6 +536,20 @@ def register() -> None:
     update_registered_converter(
         DNNRegressor, REGRESSOR_ALIAS, _regressor_shapes, _convert_regressor
     )
+    for cls in (TabularClassifier, TabularRegressor):  # refused, with the reason
+        update_registered_converter(
+            cls, f"Skdnn{cls.__name__}", _refuse_shapes, _refuse_conversion
+        )
+
+
+def _refuse_shapes(operator: Any) -> None:
+    """The tabular estimators' shape calculator: :func:`check_exportable`'s refusal."""
+    check_exportable(operator.raw_operator)
+
+
+def _refuse_conversion(scope: Any, operator: Any, container: Any) -> None:
+    """The tabular estimators' converter: :func:`check_exportable`'s refusal."""
+    check_exportable(operator.raw_operator)
 
 
 if importlib.util.find_spec("skl2onnx") is not None:

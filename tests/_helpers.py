@@ -86,6 +86,8 @@ def for_test_backend(cls, backend=BACKEND):
 #: ``skdnn.DNNClassifier``, its ``backend`` defaulting to the test backend.
 DNNClassifier = for_test_backend(skdnn.DNNClassifier)
 DNNRegressor = for_test_backend(skdnn.DNNRegressor)
+TabularClassifier = for_test_backend(skdnn.TabularClassifier)
+TabularRegressor = for_test_backend(skdnn.TabularRegressor)
 
 # ---------------------------------------------------------------- fake backends
 

@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdnn.layers import PeriodicEmbedding
 from skdnn.preprocessing import RobustScaleSmoothClip
-from tests._helpers import BACKEND, DNNClassifier, DNNRegressor
+from tests._helpers import BACKEND, DNNClassifier, DNNRegressor, TabularClassifier, TabularRegressor
 
 _DROPOUT_REASON = (
     "dropout masks each repeated row independently: weighting a row is equivalent to "
@@ -149,5 +149,29 @@ def _schedule_failures(estimator):
     expected_failed_checks=_schedule_failures,
 )
 def test_sklearn_compatible_with_training_tools(estimator, check):
+    assert estimator.backend == BACKEND
+    check(estimator)
+
+
+def _tabular_failures(estimator):
+    """What the tabular estimators cannot pass, and why."""
+    failures = {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "best-epoch selection holds out a random share of the rows: repeating a row "
+            "and doubling its weight change which rows are held out"
+        ),
+    }
+    return failures
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@parametrize_with_checks(
+    [
+        TabularClassifier(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40),
+        TabularRegressor(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40),
+    ],
+    expected_failed_checks=_tabular_failures,
+)
+def test_sklearn_compatible_tabular(estimator, check):
     assert estimator.backend == BACKEND
     check(estimator)
