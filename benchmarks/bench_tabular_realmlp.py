@@ -9,10 +9,11 @@ writes (``benchmarks/results/realmlp_td.json``).
   defaults (early stopping on their own 20% validation split of the training fold),
   plus ``random_state=0``, ``device="cpu"`` and ``n_threads=1`` (the other
   estimators of the benchmark also run on one thread).
-* Input: the frame as loaded, string/boolean columns made ``category``
+* Input: the frame as loaded, string columns made ``category``
   (:func:`tabular_data.as_category`; pytabkit reads category, string, object and
-  boolean columns as categorical, and its ``number`` selector leaves NumPy
-  booleans out). pytabkit refuses missing values in numeric columns (SLID,
+  boolean columns as categorical), boolean columns as categories ``"False"``/
+  ``"True"`` (a category of booleans makes scikit-learn's input check cast the
+  whole frame to float). pytabkit refuses missing values in numeric columns (SLID,
   RetSchool): there they are replaced by the training fold's median, with a 0/1
   missing-indicator column per such column. Missing categories are left to
   pytabkit (a category of their own). Regression targets as float.
@@ -74,7 +75,9 @@ def _estimator(task):
 def run_table(name):
     """Per-fold test scores and fit seconds of RealMLP-TD on one table."""
     X, y, task = load(name)
-    X = as_category(X)
+    # Boolean columns as categories of strings: scikit-learn's input check (run by
+    # pytabkit) would cast a frame with a category of booleans to float.
+    X = as_category(X.astype({c: str for c in X.columns if X[c].dtype == bool}))
     if task == "regression":
         y = y.astype(np.float64)
     folds = (StratifiedKFold if task == "classification" else KFold)(
