@@ -64,7 +64,7 @@ class TabularInput(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when fitted on a DataFrame whose column names are all strings.
-    is_categorical_ : ndarray of bool of shape (n_features_in_,)
+    is_categorical_ : ndarray of bool of shape (``n_features_in_``,)
         The resolved ``categorical_features``.
     dropped_features_ : list of str
         Columns dropped at fit (all missing, or a single value).
@@ -203,14 +203,14 @@ class TabularInput(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, ``n_features_in_``)
             Same columns, in the same order, as at fit.
 
         Returns
         -------
-        numeric : ndarray of float64, shape (n_samples, n_numeric_out_)
+        numeric : ndarray of float64, shape (n_samples, ``n_numeric_out_``)
             Scaled numeric columns, missing indicators, one-hot columns.
-        codes : ndarray of intp, shape (n_samples, len(embedded_features_))
+        codes : ndarray of intp, shape (n_samples, ``len(embedded_features_)``)
             0 for a missing or unseen category, ``1..K`` for the categories at fit.
         """
         check_is_fitted(self)
@@ -237,12 +237,12 @@ class TabularInput(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, ``n_features_in_``)
             Same columns, in the same order, as at fit.
 
         Returns
         -------
-        ndarray of float64, shape (n_samples, n_numeric_out_ + len(embedded_features_))
+        ndarray of float64, shape (n_samples, ``n_numeric_out_`` + ``len(embedded_features_)``)
         """
         numeric, codes = self.encode(X)
         return np.hstack([numeric, codes.astype(np.float64)])

@@ -92,7 +92,7 @@ class RobustScaleSmoothClip(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         The divisor of each column: its quantile range, or the fallback above; > 0.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also

@@ -288,6 +288,7 @@ float16, float32, float64, int32, int64, intp, uint8 = (
 _NUMPY_1 = {
     "astype": lambda x, dtype, /, *, copy=True: x.astype(dtype, copy=copy),
     "concat": np.concatenate,
+    "permute_dims": lambda x, /, axes: np.transpose(x, axes),
 }
 
 
