@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _lbfgs, _links
 from ._base import BaseDNN, Start
 from ._inference import labels
+from ._shared_docs import fill
 from ._training_tools import smooth_labels
 from ._validation import check_classes, check_labels, check_targets, class_weights, encode_labels
 
@@ -153,43 +154,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         with the held-out ``X`` and ``y``; a named scorer also gets the held-out
         sample weights. The stopping rule, ``best_validation_score_`` and the
         weights kept at the end all follow this score.
-    n_threads : int or None, default=None
-        BLAS threads of the matrix products (NumPy backend), as ``n_jobs`` is for
-        scikit-learn's parallel estimators. None: skdnn chooses per fit and per predict,
-        from the sizes of the products and, where they cannot decide, by timing the first
-        minibatches on one thread and on all (checked again now and then); see the user
-        guide's page on threads. An int: that many threads; ``-1``: all allowed, ``-2``:
-        all but one. Never more than a limit already in force (``threadpoolctl``'s
-        ``threadpool_limits``, or joblib's in ``GridSearchCV(n_jobs=k)`` workers), and
-        only inside skdnn's own calls. Other backends follow their own setting (torch:
-        ``torch.set_num_threads``). The thread count does not change the maths, but the
-        BLAS may sum in another order: for bitwise identical results across calls, fix it
-        (e.g. ``n_threads=1``).
-    lr_schedule : None, str or schedule object, default=None
-        A learning-rate schedule over the run, applied at every minibatch step of
-        ``"sgd"`` and ``"adam"`` alike: the step's learning rate is the optimizer's
-        (``learning_rate_init``) times the schedule's multiplier at that step.
-        None (the default): no multiplier, the ``learning_rate`` behaviour of
-        ``MLPClassifier`` exactly. ``"cosine"``: from 1 to 0 along a half cosine;
-        ``"warmup_cosine"``: a linear warm-up over the first 5% of the steps, then
-        cosine; ``"coslog4"``: RealMLP's four cosine cycles evenly spaced in log time;
-        any name in :data:`skdnn.schedules.registry`, or an object with a
-        ``multiplier(step, total_steps)`` method (see :class:`skdnn.schedules.Schedule`).
-        The budget is ``max_iter`` epochs times the minibatches of one epoch; a run
-        stopped earlier (by ``n_iter_no_change``, ``early_stopping``, which then keeps
-        its best epoch as always) never reaches the schedule's end. Each ``fit``, a
-        warm-started one included, runs a new schedule over its own ``max_iter``.
-        Refused with ``solver="lbfgs"`` (no learning rate), with ``partial_fit`` (no
-        budget of steps) and beside ``learning_rate="invscaling"`` or ``"adaptive"``
-        (two schedules). See :doc:`/user_guide/training_tools`.
-    weight_decay : float, default=0.0
-        Decoupled weight decay (AdamW, SGDW): before each minibatch step the weights
-        (not the biases, as ``alpha`` penalizes only the weights) are multiplied by
-        ``1 - lr_t * weight_decay``, ``lr_t`` being that step's learning rate (the
-        schedule's multiplier included). Unlike ``alpha``, an L2 term in the loss whose
-        gradient Adam rescales, it shrinks every weight at the same relative rate.
-        Works beside ``alpha``. 0 (the default) trains exactly as without it. Refused
-        with ``solver="lbfgs"`` (use ``alpha``).
+    {training parameters}
     label_smoothing : float, default=0.0
         Train on smoothed targets, in [0, 1): a softmax output (multiclass) learns
         ``y * (1 - label_smoothing) + label_smoothing / n_classes``, a logistic output
@@ -198,21 +163,7 @@ class DNNClassifier(ClassifierMixin, BaseDNN):
         these smoothed targets, so it does not reach 0; early stopping's validation
         score and ``validation_loss_curve_`` use the true labels. 0 (the default)
         trains exactly as without it.
-    n_ensemble : int, default=1
-        Members ``k`` of an ensemble trained in one pass: every layer's weights and
-        activations get a leading member axis, and one batched matrix product serves
-        all members. The members start apart, see the same minibatches, and the
-        training loss is the mean of their losses. 1 (the default) is the plain
-        network, whatever ``ensemble`` says. See :ref:`ensembles`.
-    ensemble : {"batch", "packed"}, default="batch"
-        How the members of ``n_ensemble > 1`` are built. ``"packed"``: independent
-        networks (each its own weights, drawn by ``init`` in member order; the L2
-        penalty is the mean of the members'). ``"batch"``: TabM's BatchEnsemble
-        sharing, one weight matrix per hidden layer shared by all members with
-        per-member rank-1 multiplicative adapters on its input and output (the first
-        layer's input adapters start as random signs, the others as ones) and
-        per-member biases; the output layer is one head per member. Fewer parameters
-        than ``"packed"``, about the same time.
+    {ensemble parameters}
 
     Attributes
     ----------
@@ -712,3 +663,7 @@ def _log(P, xp):
     """``log(P)`` without a warning at 0 (it is ``-inf`` there)."""
     with np.errstate(divide="ignore"):
         return xp.log(P)
+
+
+# The parameters both estimators describe alike, written once.
+DNNClassifier.__doc__ = fill(DNNClassifier.__doc__)
