@@ -19,9 +19,10 @@ import time
 import warnings
 
 import numpy as np
-from bench_tabular import folds
+from bench_tabular import estimators, folds
+from joblib import Parallel, delayed
 from sklearn.model_selection import train_test_split
-from tabular_data import DEVELOPMENT, load
+from tabular_data import DEVELOPMENT, as_category, load
 from threadpoolctl import threadpool_limits
 
 import skdnn
@@ -33,6 +34,9 @@ BASE = {
     "max_iter": 24,
     "periodic": {"n_frequencies": 8, "frequency_scale": 0.1, "d_embedding": 8},
 }
+
+#: The fourth round's base: a budget of 1000 steps, learning rate 2e-3.
+S1 = {"min_steps": 1000, "max_epochs": 256, "learning_rate_init": 2e-3}
 
 #: Candidate recipes: changes to RECIPE["common"] (and the classifier's part).
 CANDIDATES = {
@@ -57,6 +61,22 @@ CANDIDATES = {
     "minb8_packed_ep40": {"min_batches_per_epoch": 8, "ensemble": "packed", "max_iter": 40},
     "minb8_packed_lr4e-3": {"min_batches_per_epoch": 8, "ensemble": "packed",
                             "learning_rate_init": 4e-3},
+    # Fourth round (5 inner splits per table, one in each outer fold's training rows):
+    # a budget of minibatch steps rather than epochs, so small tables train longer.
+    "steps1k": {"min_steps": 1000, "max_epochs": 256},
+    "steps2k": {"min_steps": 2000, "max_epochs": 256},
+    "steps1k_lr2e-3": {"min_steps": 1000, "max_epochs": 256, "learning_rate_init": 2e-3},
+    # (ref_mlp, ref_hgb, ref_dnn: the benchmark's peers on the same splits.)
+    "s1_k8": {**S1, "n_ensemble": 8},
+    "s1_noemb": {**S1, "feature_embedding": None},
+    "s1_wd2e-2": {**S1, "weight_decay": 2e-2},
+    "s1_wd1e-1": {**S1, "weight_decay": 1e-1},
+    "s1_drop15": {**S1, "dropout": 0.15},
+    # Fifth round: dropout with the other changes, and a smaller step budget.
+    "s1_drop15_k8": {**S1, "dropout": 0.15, "n_ensemble": 8},
+    "s1_drop15_noemb": {**S1, "dropout": 0.15, "feature_embedding": None},
+    "s1_drop25": {**S1, "dropout": 0.25},
+    "s600_drop15": {**S1, "min_steps": 600, "dropout": 0.15},
 }  # fmt: skip
 
 
@@ -80,53 +100,78 @@ def _estimator(task: str):
     common = _tabular.RECIPE["common"]
     cls = skdnn.TabularClassifier if task == "classification" else skdnn.TabularRegressor
     params = {k: common[k] for k in ("hidden_layer_sizes", "n_ensemble", "max_iter",
-                                     "learning_rate_init", "feature_embedding")}  # fmt: skip
+                                     "min_steps", "learning_rate_init", "dropout",
+                                     "feature_embedding")}  # fmt: skip
     return cls(random_state=0, **params)
 
 
-def inner_split(name: str):
-    """The inner 80/20 split of the first outer fold's training rows."""
+def inner_split(name: str, fold: int = 0):
+    """The inner 80/20 split of outer fold ``fold``'s training rows (its test rows unseen)."""
     X, y, task = load(name)
-    train, _ = next(folds(task).split(X, y))
+    train = [tr for tr, _ in folds(task).split(X, y)][fold]
     Xt, yt = X.iloc[train], y.iloc[train]
     strat = yt if task == "classification" else None
     return (*train_test_split(Xt, yt, test_size=0.2, random_state=1, stratify=strat), task)
+
+
+def run_split(table: str, fold: int, names: list) -> dict:
+    """Every candidate fitted on one inner split, interleaved (the same machine load)."""
+    Xa, Xb, ya, yb, task = inner_split(table, fold)
+    out = {}
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for c in names:
+            if c.startswith("ref_"):  # a peer of the benchmark, for reference
+                est, _ = estimators(Xa, task)[c[4:]]
+                Xfit, Xscore = (as_category(Xa), as_category(Xb)) if c == "ref_hgb" else (Xa, Xb)
+                start = time.perf_counter()
+                est.fit(Xfit, ya)
+                sec = time.perf_counter() - start
+            else:
+                with recipe_changed(CANDIDATES[c]):
+                    est = _estimator(task)
+                    start = time.perf_counter()
+                    est.fit(Xa, ya)
+                    sec = time.perf_counter() - start
+                Xscore = Xb
+            out[c] = {"task": task, "score": float(est.score(Xscore, yb)), "fit_seconds": sec}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("candidates", nargs="*")
     parser.add_argument("--tables", nargs="*", default=DEVELOPMENT)
+    parser.add_argument("--outer-folds", type=int, default=1,
+                        help="inner splits per table, one in each of the first N outer "
+                             "folds' training rows (1 to 5)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="splits fitted in parallel")
     parser.add_argument("--json")
     args = parser.parse_args()
     assert not set(args.tables) - set(DEVELOPMENT), "tune on development tables only"
     names = args.candidates or list(CANDIDATES)
-    splits = {t: inner_split(t) for t in args.tables}
+    jobs = [(t, f) for t in args.tables for f in range(args.outer_folds)]
     results = {c: {} for c in names}
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for table, (Xa, Xb, ya, yb, task) in splits.items():
-            line = []
-            for c in names:  # interleaved: every candidate under the same load
-                with recipe_changed(CANDIDATES[c]):
-                    est = _estimator(task)
-                    start = time.perf_counter()
-                    est.fit(Xa, ya)
-                    sec = time.perf_counter() - start
-                results[c][table] = {"task": task, "score": float(est.score(Xb, yb)),
-                                     "fit_seconds": sec}  # fmt: skip
-                line.append(f"{c} {est.score(Xb, yb):.4f} ({sec:.1f}s)")
-            print(f"{table:16s} " + "  ".join(line), flush=True)
-    print(f"{'candidate':12s} {'clf acc':>8s} {'reg R^2':>8s} {'fit s':>7s}")
+    runs = Parallel(n_jobs=args.n_jobs, return_as="generator")(
+        delayed(run_split)(t, f, names) for t, f in jobs
+    )
+    for (table, fold), out in zip(jobs, runs):
+        for c in names:
+            results[c][f"{table}/{fold}"] = {"table": table, **out[c]}
+        line = "  ".join(f"{c} {out[c]['score']:.4f} ({out[c]['fit_seconds']:.1f}s)"
+                         for c in names)  # fmt: skip
+        print(f"{table:16s} {fold} {line}", flush=True)
+    print(f"{'candidate':20s} {'clf acc':>8s} {'reg R^2':>8s} {'fit s':>7s}")
     for c in names:
         rows = results[c].values()
         acc = np.mean([r["score"] for r in rows if r["task"] == "classification"] or [np.nan])
         r2 = np.mean([r["score"] for r in rows if r["task"] == "regression"] or [np.nan])
         sec = sum(r["fit_seconds"] for r in rows)
-        print(f"{c:12s} {acc:8.4f} {r2:8.4f} {sec:7.0f}")
+        print(f"{c:20s} {acc:8.4f} {r2:8.4f} {sec:7.0f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"base": repr(BASE), "candidates": {c: repr(CANDIDATES[c]) for c in names},
+            json.dump({"base": repr(BASE), "outer_folds": args.outer_folds,
+                       "candidates": {c: repr(CANDIDATES.get(c, c)) for c in names},
                        "results": results}, f, indent=1)  # fmt: skip
 
 

@@ -58,6 +58,19 @@ def _batch_size(batch_size: int, min_batches: Any, n_rows: int, held_out: float)
     return int(min(batch_size, max(32, -(-n_train // int(min_batches)))))
 
 
+def _epochs(
+    max_iter: int, min_steps: Any, max_epochs: int, batch_size: int, n_rows: int, held_out: float
+) -> int:
+    """``max_iter``, raised on small tables so that training takes at least
+    ``min_steps`` minibatch steps, up to ``max_epochs`` epochs; None leaves it."""
+    if min_steps is None:
+        return max_iter
+    n_train = max(1, int(n_rows * (1.0 - held_out)))
+    batches = -(-n_train // batch_size)
+    needed = -(-int(min_steps) // batches)
+    return int(max(max_iter, min(needed, max_epochs)))
+
+
 class _TabularBase(BaseEstimator):
     """What both estimators share: the input, the inner network, delegation."""
 
@@ -68,8 +81,10 @@ class _TabularBase(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "min_steps": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "feature_embedding": [
             None,
             StrOptions({"periodic", "piecewise_linear"}),
@@ -95,8 +110,10 @@ class _TabularBase(BaseEstimator):
             "hidden_layer_sizes",
             "n_ensemble",
             "max_iter",
+            "min_steps",
             "learning_rate_init",
             "batch_size",
+            "dropout",
             "validation_fraction",
             "random_state",
             "backend",
@@ -136,6 +153,11 @@ class _TabularBase(BaseEstimator):
             settings["validation_fraction"],
         )
         settings["feature_embedding"] = first
+        settings["max_iter"] = _epochs(
+            settings["max_iter"], settings.pop("min_steps"),
+            max(settings.pop("max_epochs"), settings["max_iter"]), settings["batch_size"],
+            Z.shape[0], settings["validation_fraction"],
+        )
         settings["n_iter_no_change"] = settings["max_iter"]  # best epoch, no early stop
         if self._task == "classification":
             settings["class_weight"] = self.class_weight
@@ -209,7 +231,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     >>> X = pd.DataFrame({"x": rng.normal(size=200),
     ...                   "colour": rng.choice(["red", "blue", None], size=200)})
     >>> y = (X["x"] > 0) ^ (X["colour"] == "red")
-    >>> clf = TabularClassifier(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
+    >>> clf = TabularClassifier(n_ensemble=2, max_iter=10, min_steps=None,
+    ...                         random_state=0).fit(X, y)
     >>> clf.predict(X.head(3)).shape
     (3,)
     >>> clf.input_.onehot_features_
@@ -230,8 +253,10 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         hidden_layer_sizes=RECIPE["common"]["hidden_layer_sizes"],
         n_ensemble=RECIPE["common"]["n_ensemble"],
         max_iter=RECIPE["common"]["max_iter"],
+        min_steps=RECIPE["common"]["min_steps"],
         learning_rate_init=RECIPE["common"]["learning_rate_init"],
         batch_size=RECIPE["common"]["batch_size"],
+        dropout=RECIPE["common"]["dropout"],
         feature_embedding=RECIPE["common"]["feature_embedding"],
         categorical_features="from_dtype",
         max_onehot_categories=RECIPE["common"]["max_onehot_categories"],
@@ -245,8 +270,10 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_ensemble = n_ensemble
         self.max_iter = max_iter
+        self.min_steps = min_steps
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
+        self.dropout = dropout
         self.feature_embedding = feature_embedding
         self.categorical_features = categorical_features
         self.max_onehot_categories = max_onehot_categories
@@ -364,7 +391,8 @@ class TabularRegressor(RegressorMixin, _TabularBase):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(200, 3))
     >>> y = 1000.0 + 50.0 * X[:, 0]
-    >>> reg = TabularRegressor(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
+    >>> reg = TabularRegressor(n_ensemble=2, max_iter=10, min_steps=None,
+    ...                        random_state=0).fit(X, y)
     >>> bool(reg.score(X, y) > 0.8)
     True
     """
@@ -379,8 +407,10 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         hidden_layer_sizes=RECIPE["common"]["hidden_layer_sizes"],
         n_ensemble=RECIPE["common"]["n_ensemble"],
         max_iter=RECIPE["common"]["max_iter"],
+        min_steps=RECIPE["common"]["min_steps"],
         learning_rate_init=RECIPE["common"]["learning_rate_init"],
         batch_size=RECIPE["common"]["batch_size"],
+        dropout=RECIPE["common"]["dropout"],
         feature_embedding=RECIPE["common"]["feature_embedding"],
         categorical_features="from_dtype",
         max_onehot_categories=RECIPE["common"]["max_onehot_categories"],
@@ -393,8 +423,10 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_ensemble = n_ensemble
         self.max_iter = max_iter
+        self.min_steps = min_steps
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
+        self.dropout = dropout
         self.feature_embedding = feature_embedding
         self.categorical_features = categorical_features
         self.max_onehot_categories = max_onehot_categories

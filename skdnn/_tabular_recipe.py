@@ -25,7 +25,7 @@ RECIPE: dict = {
         "categorical_embedding_dim": 8,
         "max_onehot_categories": 8,
         "solver": "adam",
-        "learning_rate_init": 4e-3,
+        "learning_rate_init": 2e-3,
         "beta_2": 0.95,
         "lr_schedule": "cosine",
         "weight_decay": 3e-4,
@@ -33,6 +33,9 @@ RECIPE: dict = {
         "batch_size": 256,
         "min_batches_per_epoch": 8,
         "max_iter": 24,
+        "min_steps": 1000,
+        "max_epochs": 256,
+        "dropout": 0.15,
         "early_stopping": True,
         "validation_fraction": 0.2,
         "dtype": "float32",
@@ -73,13 +76,21 @@ PARAMS_DOC = """
         (independent members, ``ensemble="packed"``); predictions are the members'
         mean. 1: a single network.
     max_iter : int, default=24
-        Epochs. The learning rate follows a cosine schedule to zero over them, and the
-        epoch with the best score on the held-out split is kept.
-    learning_rate_init : float, default=0.004
+        Epochs, at least (see ``min_steps``). The learning rate follows a cosine
+        schedule to zero over them, and the epoch with the best score on the held-out
+        split is kept.
+    min_steps : int or None, default=1000
+        Minibatch steps of training, at least: where ``max_iter`` epochs take fewer
+        steps (a small table), the network trains for more epochs, up to
+        ``max(max_iter, 256)``. None: exactly ``max_iter`` epochs.
+    learning_rate_init : float, default=0.002
         Adam's (AdamW's) peak learning rate.
     batch_size : int, default=256
         Rows per minibatch, made smaller on small tables so that an epoch has at least
         8 minibatches (never below 32 rows).
+    dropout : float, default=0.15
+        Share of every hidden layer's units dropped at each training step (none at
+        predict).
     feature_embedding : {"periodic", "piecewise_linear"}, layer object or None, \
             default="periodic"
         The embedding of the numeric columns (after robust scaling): ``"periodic"``
@@ -122,8 +133,8 @@ ATTRS_DOC = """
         The fitted network on ``input_``'s output (``loss_curve_``,
         ``validation_scores_``, ``n_iter_``, ``embedding_``...).
     n_iter_ : int
-        Epochs the network trained (``max_iter`` but on tables too small to hold
-        rows out, where every epoch is kept anyway).
+        Epochs the network trained: ``max_iter``, or more where ``min_steps`` asked
+        for more steps.
     n_features_in_ : int
         Columns of ``X`` at fit.
     feature_names_in_ : ndarray of str

@@ -5,7 +5,9 @@ default of every ``DNNClassifier`` the tests build (``tests._helpers.DNNClassifi
 a subclass; skdnn's own class keeps its defaults), so the whole suite exercises the
 array API code path; a call outside the standard fails there just as it would on a GPU.
 Tests of NumPy-only features (sparse input, the fused kernels, the flat parameter
-layout) carry the ``numpy_only`` mark and are skipped on other backends.
+layout) carry the ``numpy_only`` mark and are skipped on other backends; modules that
+never import ``tests._helpers`` (whose results do not depend on the test backend) are
+collected by the NumPy run only.
 
 ``SKDNN_TEST_BACKEND=emulated_cupy`` runs the suite on ``backend="cupy"`` with the CPU
 stand-in for CuPy in ``tests/emulated`` (see its docstring): the CuPy code path, its
@@ -17,6 +19,7 @@ import importlib.util
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +28,19 @@ from tests._helpers import BACKEND, EMULATED_CUPY, TEST_BACKEND, load_cupy_stand
 # The stand-in is a package named ``cupy``: collecting it would import it as CuPy.
 # tests/data holds saved models and the script that writes them, which is not a test.
 collect_ignore = ["emulated", "data"]
+
+
+def _reads_test_backend(path):
+    """Whether a test module can see the test backend: only through tests._helpers."""
+    return "tests._helpers" in path.read_text(encoding="utf-8")
+
+
+# A module that never imports tests._helpers builds everything on skdnn's own defaults
+# (or names its backends itself): under another SKDNN_TEST_BACKEND it would repeat the
+# NumPy run exactly, so only the NumPy run collects it.
+if BACKEND != "numpy":
+    modules = sorted(Path(__file__).parent.glob("test_*.py"))
+    collect_ignore += [p.name for p in modules if not _reads_test_backend(p)]
 
 if TEST_BACKEND == "emulated_cupy":
     sys.modules.pop("cupy", None)

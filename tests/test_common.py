@@ -178,8 +178,8 @@ def _tabular_failures(estimator):
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @parametrize_with_checks(
     [
-        TabularClassifier(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40),
-        TabularRegressor(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40),
+        TabularClassifier(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40, min_steps=None),
+        TabularRegressor(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40, min_steps=None),
     ],
     expected_failed_checks=_tabular_failures,
 )

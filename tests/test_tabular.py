@@ -20,11 +20,17 @@ from sklearn.preprocessing import FunctionTransformer
 
 import skdnn
 from skdnn import backends
-from skdnn._tabular import RECIPE, recipe
+from skdnn._tabular import RECIPE, _epochs, recipe
 from skdnn.layers import PeriodicEmbedding, PiecewiseLinearEmbedding, TabularEmbedding
 from tests._helpers import BACKEND, TabularClassifier, TabularRegressor
 
-SMALL = {"n_ensemble": 2, "hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
+SMALL = {
+    "n_ensemble": 2,
+    "hidden_layer_sizes": (16,),
+    "max_iter": 5,
+    "min_steps": None,
+    "random_state": 0,
+}
 
 
 def _frame(n=160, seed=0):
@@ -211,6 +217,23 @@ def test_recipe_is_data_and_the_parameters_override_it():
     assert clf.network_.embedding_.numeric.n_bins == RECIPE["common"]["piecewise_linear"]["n_bins"]
 
 
+def test_min_steps_trains_small_tables_longer_within_the_cap():
+    X, y = _frame(n=160)
+    # 160 rows, 20% held out: 128 training rows in batches of 32 = 4 steps an epoch.
+    clf = TabularClassifier(**{**SMALL, "batch_size": 32, "min_steps": 60}).fit(X, y)
+    assert clf.n_iter_ == clf.network_.max_iter == 15  # 60 steps / 4 an epoch
+    assert len(clf.network_.loss_curve_) == 15
+    # Enough steps in max_iter epochs already: max_iter stands.
+    clf = TabularClassifier(**{**SMALL, "batch_size": 32, "min_steps": 8}).fit(X, y)
+    assert clf.n_iter_ == 5
+    # The cap: max(max_iter, max_epochs) epochs at most.
+    assert _epochs(5, 10**6, max(RECIPE["common"]["max_epochs"], 5), 32, 160, 0.2) == 256
+    assert _epochs(300, 10**6, max(RECIPE["common"]["max_epochs"], 300), 32, 160, 0.2) == 300
+    assert _epochs(5, None, 256, 32, 160, 0.2) == 5
+    # The recipe's defaults ask for the budget.
+    assert skdnn.TabularClassifier().min_steps == RECIPE["common"]["min_steps"] == 1000
+
+
 def test_numeric_array_without_categories_has_no_embedding_layer_when_asked():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(80, 3))
@@ -248,7 +271,7 @@ def test_regressor_learns_on_the_original_scale():
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.choice(["u", "v"], size=300)})
     y = 5000.0 + 800.0 * X["a"] + 600.0 * (X["b"] == "u")
-    reg = TabularRegressor(n_ensemble=2, max_iter=20, random_state=0).fit(X, y)
+    reg = TabularRegressor(n_ensemble=2, max_iter=20, min_steps=None, random_state=0).fit(X, y)
     assert reg.score(X, y) > 0.9
 
 
