@@ -34,33 +34,45 @@ def _expected_failures(estimator):
 
 def _numpy_only(*estimators):
     """More variants of a kind already checked: on the NumPy run only. The other
-    backends' runs check one variant of each kind (their own test modules cover every
-    variant's maths there), which keeps each backend's run of the suite to minutes."""
+    backends' runs check fewer variants, some of them combined (``_other_backends``),
+    while their own test modules cover every variant's maths there; this keeps each
+    backend's run of the suite to minutes."""
     return estimators if BACKEND == "numpy" else ()
+
+
+def _other_backends(*estimators):
+    """Variants combining several of the NumPy run's into one, on the other backends."""
+    return estimators if BACKEND != "numpy" else ()
 
 
 @pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
 @parametrize_with_checks(
     [
         DNNClassifier(max_iter=100),
-        DNNClassifier(
-            max_iter=100, solver="sgd", learning_rate_init=0.01, loss="mse", activation="logistic"
-        ),
         DNNClassifier(solver="lbfgs", max_iter=100),
-        DNNClassifier(dropout=0.2, max_iter=100),
-        DNNClassifier(hidden_layer_sizes=(8, 8), activation=("leaky_relu", "silu"), max_iter=100),
-        DNNClassifier(validation_scoring="loss", max_iter=100),
         DNNRegressor(max_iter=100),
-        DNNRegressor(max_iter=100, solver="sgd", activation="tanh"),
-        DNNRegressor(solver="lbfgs", max_iter=100),
-        DNNRegressor(activation=("gelu",), max_iter=100),
-        DNNRegressor(activation=("gelu",), dropout=(0.1,), max_iter=100),
-        DNNRegressor(validation_scoring="neg_mean_absolute_error", max_iter=100),
-        DNNClassifier(feature_embedding="periodic", max_iter=100),
-        DNNRegressor(feature_embedding="piecewise_linear", max_iter=100),
-        DNNClassifier(n_ensemble=3, max_iter=100),
         DNNRegressor(n_ensemble=2, ensemble="packed", solver="lbfgs", max_iter=100),
         *_numpy_only(
+            DNNClassifier(
+                max_iter=100,
+                solver="sgd",
+                learning_rate_init=0.01,
+                loss="mse",
+                activation="logistic",
+            ),
+            DNNClassifier(dropout=0.2, max_iter=100),
+            DNNClassifier(
+                hidden_layer_sizes=(8, 8), activation=("leaky_relu", "silu"), max_iter=100
+            ),
+            DNNClassifier(validation_scoring="loss", max_iter=100),
+            DNNRegressor(max_iter=100, solver="sgd", activation="tanh"),
+            DNNRegressor(solver="lbfgs", max_iter=100),
+            DNNRegressor(activation=("gelu",), max_iter=100),
+            DNNRegressor(activation=("gelu",), dropout=(0.1,), max_iter=100),
+            DNNRegressor(validation_scoring="neg_mean_absolute_error", max_iter=100),
+            DNNClassifier(feature_embedding="periodic", max_iter=100),
+            DNNRegressor(feature_embedding="piecewise_linear", max_iter=100),
+            DNNClassifier(n_ensemble=3, max_iter=100),
             DNNClassifier(feature_embedding="piecewise_linear", max_iter=100),
             # Small, so that scipy's L-BFGS-B (whose step costs grow with the
             # parameters) runs the checks in seconds.
@@ -72,6 +84,21 @@ def _numpy_only(*estimators):
             ),
             DNNClassifier(n_ensemble=3, ensemble="packed", dropout=0.1, max_iter=100),
             DNNRegressor(n_ensemble=3, max_iter=100),
+        ),
+        *_other_backends(
+            DNNClassifier(
+                hidden_layer_sizes=(8, 8),
+                activation=("leaky_relu", "silu"),
+                dropout=0.2,
+                max_iter=100,
+            ),
+            DNNClassifier(n_ensemble=3, feature_embedding="periodic", max_iter=100),
+            DNNRegressor(
+                activation=("gelu",),
+                feature_embedding="piecewise_linear",
+                validation_scoring="neg_mean_absolute_error",
+                max_iter=100,
+            ),
         ),
     ],
     expected_failed_checks=_expected_failures,
@@ -100,8 +127,13 @@ def _early_stopping_failures(estimator):
     [
         # validation_fraction=0.5: the checks' smallest data sets (10 rows, 3 classes in
         # 15) leave too few held-out rows at the default 0.1.
-        DNNClassifier(
-            early_stopping=True, validation_scoring="loss", validation_fraction=0.5, max_iter=100
+        *_numpy_only(
+            DNNClassifier(
+                early_stopping=True,
+                validation_scoring="loss",
+                validation_fraction=0.5,
+                max_iter=100,
+            ),
         ),
         DNNClassifier(
             early_stopping=True,

@@ -136,6 +136,7 @@ def test_estimators_with_an_embedding_match_predict(kind, embedding):
         check_outputs(model, X, onx, atol=atol)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_user_defined_embedding_is_not_exported():
     from skdnn import DNNRegressor
     from skdnn.layers import Layer
