@@ -206,9 +206,9 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     It takes a DataFrame as it comes (numbers, strings, categories, booleans, missing
     values) or an array, and fits the recipe of :data:`skdnn._tabular.RECIPE`: robust
     scaling with smooth clipping, periodic embeddings of the numeric columns, learned
-    embeddings of wide categories, an ensemble of MLPs trained at once, AdamW with a cosine
-    schedule, label smoothing, and the best epoch on a held-out split. See
-    :doc:`/user_guide/tabular`.
+    embeddings of wide categories, an ensemble of MLPs trained at once with dropout, AdamW
+    with a cosine schedule over at least 1000 minibatch steps, label smoothing, and the
+    best epoch on a held-out split. See :doc:`/user_guide/tabular`.
 """
         + PARAMS_DOC
         + """
