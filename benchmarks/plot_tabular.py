@@ -14,6 +14,7 @@ import argparse
 import json
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -69,6 +70,7 @@ def main() -> None:
                 ax.annotate(label, (sec, score), fontsize=7, xytext=(4, 3),
                             textcoords="offset points")  # fmt: skip
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # no crowded labels
             ax.set_xlabel("total fit seconds (log)")
             ax.set_ylabel("mean accuracy" if task == "classification" else "mean R^2")
             ax.set_title(f"{path.rsplit('/', 1)[-1]}: {task}", fontsize=9)
