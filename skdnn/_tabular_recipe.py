@@ -81,8 +81,9 @@ PARAMS_DOC = """
         split is kept.
     min_steps : int or None, default=1000
         Minibatch steps of training, at least: where ``max_iter`` epochs take fewer
-        steps (a small table), the network trains for more epochs, up to
-        ``max(max_iter, 256)``. None: exactly ``max_iter`` epochs.
+        steps (at the defaults, tables of fewer than about 10,000 training rows), the
+        network trains for more epochs, up to ``max(max_iter, 256)``. None: exactly
+        ``max_iter`` epochs (faster, and less accurate on small tables).
     learning_rate_init : float, default=0.002
         Adam's (AdamW's) peak learning rate.
     batch_size : int, default=256
