@@ -135,11 +135,13 @@ def _early_stopping_failures(estimator):
                 max_iter=100,
             ),
         ),
-        DNNClassifier(
-            early_stopping=True,
-            validation_scoring="neg_log_loss",
-            validation_fraction=0.5,
-            max_iter=100,
+        *_numpy_only(
+            DNNClassifier(
+                early_stopping=True,
+                validation_scoring="neg_log_loss",
+                validation_fraction=0.5,
+                max_iter=100,
+            ),
         ),
         DNNRegressor(
             early_stopping=True,
@@ -181,9 +183,11 @@ def _schedule_failures(estimator):
 @pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
 @parametrize_with_checks(
     [
-        DNNClassifier(lr_schedule="cosine", weight_decay=0.01, label_smoothing=0.1, max_iter=100),
         DNNRegressor(lr_schedule="coslog4", weight_decay=0.01, max_iter=100),
         *_numpy_only(
+            DNNClassifier(
+                lr_schedule="cosine", weight_decay=0.01, label_smoothing=0.1, max_iter=100
+            ),
             DNNClassifier(solver="sgd", lr_schedule="warmup_cosine", max_iter=100),
             DNNClassifier(weight_decay=0.1, label_smoothing=0.2, max_iter=100),
             DNNRegressor(solver="sgd", weight_decay=0.1, max_iter=100),
@@ -211,7 +215,9 @@ def _tabular_failures(estimator):
 @parametrize_with_checks(
     [
         TabularClassifier(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40, min_steps=None),
-        TabularRegressor(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40, min_steps=None),
+        *_numpy_only(
+            TabularRegressor(n_ensemble=2, hidden_layer_sizes=(32,), max_iter=40, min_steps=None)
+        ),
     ],
     expected_failed_checks=_tabular_failures,
 )
