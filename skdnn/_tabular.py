@@ -37,6 +37,7 @@ from ._tabular_recipe import ATTRS_DOC, PARAMS_DOC, RECIPE, recipe
 
 __all__ = ["RECIPE", "TabularClassifier", "TabularRegressor", "recipe"]
 
+
 def _numeric_embedding(spec: Any, settings: dict) -> Any:
     """The numeric embedding layer for ``feature_embedding=spec`` (a new object)."""
     if spec is None:
@@ -149,14 +150,19 @@ class _TabularBase(BaseEstimator):
             settings.pop(key)
         settings.pop("max_onehot_categories")
         settings["batch_size"] = _batch_size(
-            settings["batch_size"], settings.pop("min_batches_per_epoch"), Z.shape[0],
+            settings["batch_size"],
+            settings.pop("min_batches_per_epoch"),
+            Z.shape[0],
             settings["validation_fraction"],
         )
         settings["feature_embedding"] = first
         settings["max_iter"] = _epochs(
-            settings["max_iter"], settings.pop("min_steps"),
-            max(settings.pop("max_epochs"), settings["max_iter"]), settings["batch_size"],
-            Z.shape[0], settings["validation_fraction"],
+            settings["max_iter"],
+            settings.pop("min_steps"),
+            max(settings.pop("max_epochs"), settings["max_iter"]),
+            settings["batch_size"],
+            Z.shape[0],
+            settings["validation_fraction"],
         )
         settings["n_iter_no_change"] = settings["max_iter"]  # best epoch, no early stop
         if self._task == "classification":
@@ -463,8 +469,9 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         self.y_mean_ = sw @ column / total
         scale = np.sqrt(sw @ (column - self.y_mean_) ** 2 / total)
         self.y_scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.y_mean_)), scale, 1.0)
-        self._fit_network(X, (y - self._shape(self.y_mean_, y)) / self._shape(self.y_scale_, y),
-                          sample_weight)
+        self._fit_network(
+            X, (y - self._shape(self.y_mean_, y)) / self._shape(self.y_scale_, y), sample_weight
+        )
         return self
 
     @staticmethod
