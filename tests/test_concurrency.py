@@ -41,12 +41,7 @@ def test_predict_from_eight_threads_matches_single_thread(data, dtype):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        # One BLAS thread: with n_threads=None each call may choose its own count (the
-        # choice depends on timings, which threads running at once disturb), and another
-        # count sums in another order, changing the last bit; rows must still not mix.
-        clf = DNNClassifier(
-            hidden_layer_sizes=(32, 16), max_iter=5, dtype=dtype, random_state=0, n_threads=1
-        )
+        clf = DNNClassifier(hidden_layer_sizes=(32, 16), max_iter=5, dtype=dtype, random_state=0)
         clf.fit(X, y)
     # More rows than one predict chunk, so every call walks several chunks.
     X_big = np.random.RandomState(1).randn(9000, 10)
