@@ -33,7 +33,7 @@ from . import layers
 from ._classifier import DNNClassifier
 from ._regressor import DNNRegressor
 from ._tabular_input import TabularInput
-from ._tabular_recipe import ATTRS_DOC, PARAMS_DOC, RECIPE, recipe
+from ._tabular_recipe import ATTRS_DOC, PARAMS_DOC, RECIPE, _batch_size, _epochs, recipe
 
 __all__ = ["RECIPE", "TabularClassifier", "TabularRegressor", "recipe"]
 
@@ -48,28 +48,6 @@ def _numeric_embedding(spec: Any, settings: dict) -> Any:
             setattr(layer, name, value)
         return layer
     return copy.deepcopy(spec)
-
-
-def _batch_size(batch_size: int, min_batches: Any, n_rows: int, held_out: float) -> int:
-    """``batch_size``, made smaller on small tables so that an epoch has at least
-    ``min_batches`` minibatches (never below 32 rows); None leaves it."""
-    if not min_batches:
-        return batch_size
-    n_train = max(1, int(n_rows * (1.0 - held_out)))
-    return int(min(batch_size, max(32, -(-n_train // int(min_batches)))))
-
-
-def _epochs(
-    max_iter: int, min_steps: Any, max_epochs: int, batch_size: int, n_rows: int, held_out: float
-) -> int:
-    """``max_iter``, raised on small tables so that training takes at least
-    ``min_steps`` minibatch steps, up to ``max_epochs`` epochs; None leaves it."""
-    if min_steps is None:
-        return max_iter
-    n_train = max(1, int(n_rows * (1.0 - held_out)))
-    batches = -(-n_train // batch_size)
-    needed = -(-int(min_steps) // batches)
-    return int(max(max_iter, min(needed, max_epochs)))
 
 
 class _TabularBase(BaseEstimator):

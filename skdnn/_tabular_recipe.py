@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 __all__ = ["ATTRS_DOC", "PARAMS_DOC", "RECIPE", "recipe"]
 
@@ -64,6 +65,31 @@ def recipe(task: str) -> dict:
     0.1
     """
     return copy.deepcopy({**RECIPE["common"], **RECIPE[task]})
+
+
+def _n_train(n_rows: int, held_out: float) -> int:
+    """Rows the network trains on once ``held_out`` of ``n_rows`` are held out."""
+    return max(1, int(n_rows * (1.0 - held_out)))
+
+
+def _batch_size(batch_size: int, min_batches: Any, n_rows: int, held_out: float) -> int:
+    """``batch_size``, made smaller on small tables so that an epoch has at least
+    ``min_batches`` minibatches (never below 32 rows); None leaves it."""
+    if not min_batches:
+        return batch_size
+    return int(min(batch_size, max(32, -(-_n_train(n_rows, held_out) // int(min_batches)))))
+
+
+def _epochs(
+    max_iter: int, min_steps: Any, max_epochs: int, batch_size: int, n_rows: int, held_out: float
+) -> int:
+    """``max_iter``, raised on small tables so that training takes at least
+    ``min_steps`` minibatch steps, up to ``max_epochs`` epochs; None leaves it."""
+    if min_steps is None:
+        return max_iter
+    batches = -(-_n_train(n_rows, held_out) // batch_size)
+    needed = -(-int(min_steps) // batches)
+    return int(max(max_iter, min(needed, max_epochs)))
 
 
 PARAMS_DOC = """
